@@ -234,3 +234,37 @@ async fn a_dropped_call_leaks_nothing() {
         .expect("everything still usable");
     assert_eq!(breaker.state(), State::Closed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn slow_calls_are_timed_from_the_call_not_from_the_queue() {
+    let limiter = ConcurrencyLimiter::new(1);
+    let breaker = CircuitBreaker::builder()
+        .sliding_window(SlidingWindow::Count(2))
+        .minimum_calls(2)
+        .slow_call_duration(2 * SEC)
+        .slow_call_rate_threshold(50.0)
+        .build();
+    let policy = Policy::builder(classify)
+        .retry(retry(1))
+        .breaker(breaker.clone())
+        .concurrency(limiter.clone())
+        .build();
+    for _ in 0..2 {
+        // Someone else holds the only slot for 5 s; the call itself takes 1 s.
+        let held = limiter.acquire(Priority::Normal).await.expect("free");
+        tokio::spawn(async move {
+            tokio::time::sleep(5 * SEC).await;
+            drop(held);
+        });
+        let start = Instant::now();
+        policy
+            .call(|_| async {
+                tokio::time::sleep(SEC).await;
+                Ok::<_, Fail>(())
+            })
+            .await
+            .expect("ok");
+        assert_eq!(start.elapsed(), 6 * SEC);
+    }
+    assert_eq!(breaker.state(), State::Closed, "1 s calls are not slow");
+}

@@ -98,8 +98,11 @@ impl Classify<Error> for RoutingClassifier {
         let class = classify(error);
         if self.multi_target && error.is_rate_limited() {
             // The throttled target is cooled down for its Retry-After (see `execute`); the
-            // retry goes to another target without waiting for it.
-            return Classification::new(class.outcome()).with_timed_out(class.timed_out());
+            // retry goes to another target at once, or waits in target selection for the
+            // first one to recover.
+            return Classification::new(class.outcome())
+                .with_timed_out(class.timed_out())
+                .with_retry_after(Duration::ZERO);
         }
         class
     }
@@ -211,6 +214,7 @@ impl<T: Transport> Client<T> {
         let attempts = AtomicU32::new(0);
         let finish = &finish;
         let attempts_ref = &attempts;
+        let multi_target = self.inner.targets.len() > 1;
         let tried = std::sync::Mutex::new(Vec::<usize>::new());
         let tried = &tried;
         let result = self
@@ -248,7 +252,10 @@ impl<T: Transport> Client<T> {
                                     let error = api_error(response, call.path).await;
                                     if error.is_auth() {
                                         target.disable_for(AUTH_COOLDOWN);
-                                    } else if error.is_rate_limited() && !error.is_insufficient_quota() {
+                                    } else if multi_target && error.is_rate_limited() && !error.is_insufficient_quota() {
+                                        // With one target, a 429 slows the run through the rate
+                                        // limiter's feedback and this call's Retry-After; taking
+                                        // the only target out would stall every call for it.
                                         target.disable_for(error.retry_after().unwrap_or(THROTTLE_COOLDOWN));
                                     }
                                     return Err(error);
