@@ -63,10 +63,20 @@ fn fuzz(cases: Option<&str>) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .env("SHEPHERD_SSE_CASES", cases)
-        .args(["test", "--release", "-p", "shepherd-transport", "--test", "sse_decoder"])
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "shepherd-transport",
+            "--test",
+            "sse_decoder",
+        ])
         .status()
         .map_err(|e| format!("could not start cargo: {e}"))?;
-    check(status, "cargo test --release -p shepherd-transport --test sse_decoder")
+    check(
+        status,
+        "cargo test --release -p shepherd-transport --test sse_decoder",
+    )
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {

@@ -34,7 +34,9 @@ impl AudioResponseFormat {
     pub fn is_json(&self) -> bool {
         matches!(
             self,
-            AudioResponseFormat::Json | AudioResponseFormat::VerboseJson | AudioResponseFormat::DiarizedJson
+            AudioResponseFormat::Json
+                | AudioResponseFormat::VerboseJson
+                | AudioResponseFormat::DiarizedJson
         )
     }
 }
@@ -109,7 +111,10 @@ pub struct TranscriptionRequest {
 impl TranscriptionRequest {
     /// A request for `model` with every option unset.
     pub fn new(model: impl Into<String>) -> Self {
-        TranscriptionRequest { model: model.into(), ..TranscriptionRequest::default() }
+        TranscriptionRequest {
+            model: model.into(),
+            ..TranscriptionRequest::default()
+        }
     }
 
     /// Sets `language`.
@@ -140,7 +145,10 @@ impl TranscriptionRequest {
         };
         push("language", self.language.clone());
         push("prompt", self.prompt.clone());
-        push("response_format", self.response_format.as_ref().map(|f| f.as_str().to_owned()));
+        push(
+            "response_format",
+            self.response_format.as_ref().map(|f| f.as_str().to_owned()),
+        );
         push("temperature", self.temperature.map(|t| t.to_string()));
         for g in &self.timestamp_granularities {
             fields.push(("timestamp_granularities[]".to_owned(), g.clone()));
@@ -387,7 +395,11 @@ pub struct SpeechRequest {
 
 impl SpeechRequest {
     /// A request to speak `input` with `voice` using `model`.
-    pub fn new(model: impl Into<String>, input: impl Into<String>, voice: impl Into<Voice>) -> Self {
+    pub fn new(
+        model: impl Into<String>,
+        input: impl Into<String>,
+        voice: impl Into<Voice>,
+    ) -> Self {
         SpeechRequest {
             model: model.into(),
             input: input.into(),
@@ -431,7 +443,12 @@ mod tests {
     #[test]
     fn custom_voice() {
         let v: Voice = serde_json::from_str(r#"{"id":"voice_1"}"#).unwrap();
-        assert_eq!(v, Voice::Custom { id: "voice_1".into() });
+        assert_eq!(
+            v,
+            Voice::Custom {
+                id: "voice_1".into()
+            }
+        );
         let v: Voice = serde_json::from_str(r#""marin""#).unwrap();
         assert_eq!(v, Voice::Named("marin".into()));
     }
@@ -441,6 +458,12 @@ mod tests {
         let mut req = TranscriptionRequest::new("whisper-1");
         req.timestamp_granularities = vec!["word".into(), "segment".into()];
         let fields = req.form_fields();
-        assert_eq!(fields.iter().filter(|(k, _)| k == "timestamp_granularities[]").count(), 2);
+        assert_eq!(
+            fields
+                .iter()
+                .filter(|(k, _)| k == "timestamp_granularities[]")
+                .count(),
+            2
+        );
     }
 }

@@ -73,13 +73,31 @@ pub struct BatchOutputLine<B = serde_json::Value> {
 
 impl<B> BatchOutputLine<B> {
     /// A line carrying a response.
-    pub fn success(id: impl Into<String>, custom_id: impl Into<String>, response: BatchResponse<B>) -> Self {
-        BatchOutputLine { id: id.into(), custom_id: custom_id.into(), response: Some(response), error: None }
+    pub fn success(
+        id: impl Into<String>,
+        custom_id: impl Into<String>,
+        response: BatchResponse<B>,
+    ) -> Self {
+        BatchOutputLine {
+            id: id.into(),
+            custom_id: custom_id.into(),
+            response: Some(response),
+            error: None,
+        }
     }
 
     /// A line carrying an error and no response.
-    pub fn failure(id: impl Into<String>, custom_id: impl Into<String>, error: BatchLineError) -> Self {
-        BatchOutputLine { id: id.into(), custom_id: custom_id.into(), response: None, error: Some(error) }
+    pub fn failure(
+        id: impl Into<String>,
+        custom_id: impl Into<String>,
+        error: BatchLineError,
+    ) -> Self {
+        BatchOutputLine {
+            id: id.into(),
+            custom_id: custom_id.into(),
+            response: None,
+            error: Some(error),
+        }
     }
 }
 
@@ -107,7 +125,10 @@ pub struct BatchLineError {
 impl BatchLineError {
     /// An error with this code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        BatchLineError { code: code.into(), message: message.into() }
+        BatchLineError {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -145,7 +166,10 @@ impl BatchStatus {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            BatchStatus::Failed | BatchStatus::Completed | BatchStatus::Expired | BatchStatus::Cancelled
+            BatchStatus::Failed
+                | BatchStatus::Completed
+                | BatchStatus::Expired
+                | BatchStatus::Cancelled
         )
     }
 }
@@ -391,7 +415,11 @@ mod tests {
         let ok = BatchOutputLine::success(
             "batch_req_1",
             "a",
-            BatchResponse { status_code: 200, request_id: "req_1".into(), body: serde_json::json!({"x": 1}) },
+            BatchResponse {
+                status_code: 200,
+                request_id: "req_1".into(),
+                body: serde_json::json!({"x": 1}),
+            },
         );
         let v = serde_json::to_value(&ok).unwrap();
         assert_eq!(

@@ -272,17 +272,27 @@ pub struct EmbeddingVector {
 impl EmbeddingVector {
     /// A vector that serializes as a float array.
     pub fn new(values: Vec<f32>) -> Self {
-        EmbeddingVector { values, base64: false }
+        EmbeddingVector {
+            values,
+            base64: false,
+        }
     }
 
     /// A vector that serializes as base64.
     pub fn new_base64(values: Vec<f32>) -> Self {
-        EmbeddingVector { values, base64: true }
+        EmbeddingVector {
+            values,
+            base64: true,
+        }
     }
 
     /// The wire encoding this vector serializes in.
     pub fn encoding(&self) -> EncodingFormat {
-        if self.base64 { EncodingFormat::Base64 } else { EncodingFormat::Float }
+        if self.base64 {
+            EncodingFormat::Base64
+        } else {
+            EncodingFormat::Float
+        }
     }
 
     /// The values.

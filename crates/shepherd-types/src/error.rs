@@ -80,7 +80,10 @@ impl ApiError {
     /// True for a rate-limit refusal (a 429 that waiting fixes).
     pub fn is_rate_limit(&self) -> bool {
         self.code_str() == Some("rate_limit_exceeded")
-            || matches!(self.kind.as_deref(), Some("rate_limit_error" | "requests" | "tokens"))
+            || matches!(
+                self.kind.as_deref(),
+                Some("rate_limit_error" | "requests" | "tokens")
+            )
     }
 
     /// Reads an error from any body a server might send with an error status.
@@ -113,7 +116,10 @@ impl ApiError {
                     }
                 }
                 Some(serde_json::Value::String(message)) => {
-                    return Some(ApiError { message, ..ApiError::default() });
+                    return Some(ApiError {
+                        message,
+                        ..ApiError::default()
+                    });
                 }
                 Some(other) => {
                     map.insert("error".to_owned(), other);
@@ -132,13 +138,20 @@ impl ApiError {
         if body.len() > MAX {
             message.push_str("...");
         }
-        Some(ApiError { message, ..ApiError::default() })
+        Some(ApiError {
+            message,
+            ..ApiError::default()
+        })
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.message.is_empty() { "(no message)" } else { &self.message })?;
+        f.write_str(if self.message.is_empty() {
+            "(no message)"
+        } else {
+            &self.message
+        })?;
         match (&self.kind, &self.code) {
             (Some(kind), Some(ErrorCode::Text(code))) => write!(f, " ({kind}, {code})"),
             (Some(kind), Some(ErrorCode::Number(code))) => write!(f, " ({kind}, {code})"),
@@ -202,6 +215,9 @@ mod tests {
             code: None,
             extra: Extra::new(),
         };
-        assert_eq!(e.to_string(), "Invalid value (invalid_request_error) [param: temperature]");
+        assert_eq!(
+            e.to_string(),
+            "Invalid value (invalid_request_error) [param: temperature]"
+        );
     }
 }

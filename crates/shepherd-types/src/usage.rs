@@ -116,19 +116,31 @@ impl Usage {
     /// fields are not merged.
     pub fn add(&mut self, other: &Usage) {
         self.prompt_tokens = self.prompt_tokens.saturating_add(other.prompt_tokens);
-        self.completion_tokens = self.completion_tokens.saturating_add(other.completion_tokens);
+        self.completion_tokens = self
+            .completion_tokens
+            .saturating_add(other.completion_tokens);
         self.total_tokens = self.total_tokens.saturating_add(other.total_tokens);
         if let Some(o) = &other.prompt_tokens_details {
-            let d = self.prompt_tokens_details.get_or_insert_with(Default::default);
+            let d = self
+                .prompt_tokens_details
+                .get_or_insert_with(Default::default);
             add_opt(&mut d.cached_tokens, o.cached_tokens);
             add_opt(&mut d.audio_tokens, o.audio_tokens);
         }
         if let Some(o) = &other.completion_tokens_details {
-            let d = self.completion_tokens_details.get_or_insert_with(Default::default);
+            let d = self
+                .completion_tokens_details
+                .get_or_insert_with(Default::default);
             add_opt(&mut d.reasoning_tokens, o.reasoning_tokens);
             add_opt(&mut d.audio_tokens, o.audio_tokens);
-            add_opt(&mut d.accepted_prediction_tokens, o.accepted_prediction_tokens);
-            add_opt(&mut d.rejected_prediction_tokens, o.rejected_prediction_tokens);
+            add_opt(
+                &mut d.accepted_prediction_tokens,
+                o.accepted_prediction_tokens,
+            );
+            add_opt(
+                &mut d.rejected_prediction_tokens,
+                o.rejected_prediction_tokens,
+            );
         }
     }
 }
@@ -152,7 +164,10 @@ mod tests {
             ..Default::default()
         });
         a.add(&b);
-        assert_eq!((a.prompt_tokens, a.completion_tokens, a.total_tokens), (30, 6, 36));
+        assert_eq!(
+            (a.prompt_tokens, a.completion_tokens, a.total_tokens),
+            (30, 6, 36)
+        );
         assert_eq!(a.cached_tokens(), 8);
         assert_eq!(a.uncached_prompt_tokens(), 22);
     }
@@ -160,6 +175,9 @@ mod tests {
     #[test]
     fn missing_counts_default_to_zero() {
         let u: Usage = serde_json::from_str(r#"{"prompt_tokens": 3}"#).unwrap();
-        assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (3, 0, 0));
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (3, 0, 0)
+        );
     }
 }

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::client::{Call, FileSource, MultipartSpec, Payload};
 use crate::response::Response;
-use crate::{cache, Client, Error};
+use crate::{Client, Error, cache};
 
 const TRANSCRIPTIONS: &str = "/audio/transcriptions";
 const SPEECH: &str = "/audio/speech";
@@ -37,12 +37,16 @@ impl<T: Transport> Client<T> {
         let path = path.as_ref();
         tokio::fs::metadata(path)
             .await
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+            .map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "audio".to_owned());
-        self.transcribe(FileSource::Path(path.to_owned()), file_name, request, None).await
+        self.transcribe(FileSource::Path(path.to_owned()), file_name, request, None)
+            .await
     }
 
     /// Transcribes audio already in memory; `file_name`'s extension tells the server the format.
@@ -63,7 +67,8 @@ impl<T: Transport> Client<T> {
             .cache
             .as_ref()
             .map(|_| cache::content_key(TRANSCRIPTIONS, &audio, &request.form_fields()));
-        self.transcribe(FileSource::Bytes(audio), file_name.into(), request, key).await
+        self.transcribe(FileSource::Bytes(audio), file_name.into(), request, key)
+            .await
     }
 
     async fn transcribe(
@@ -76,18 +81,30 @@ impl<T: Transport> Client<T> {
         let json = request.response_format.as_ref().is_none_or(|f| f.is_json());
         if let (Some(cache), Some(key)) = (&self.inner.cache, cache_key)
             && let Some(body) = cache.get(key)
-                && let Ok(t) = serde_json::from_slice::<Transcription>(&body) {
-                    let mut meta = crate::ResponseMeta::from_headers(
-                        http::StatusCode::OK,
-                        &http::HeaderMap::new(),
-                        "cache",
-                    );
-                    meta.cached = true;
-                    meta.attempts = 0;
-                    return Ok(Response::new(t, meta));
-                }
-        let spec = MultipartSpec { fields: request.form_fields(), file_field: "file".to_owned(), file, file_name };
-        let call = Call { method: Method::POST, path: TRANSCRIPTIONS, payload: Payload::Multipart(Arc::new(spec)), tokens: 0, accept: None };
+            && let Ok(t) = serde_json::from_slice::<Transcription>(&body)
+        {
+            let mut meta = crate::ResponseMeta::from_headers(
+                http::StatusCode::OK,
+                &http::HeaderMap::new(),
+                "cache",
+            );
+            meta.cached = true;
+            meta.attempts = 0;
+            return Ok(Response::new(t, meta));
+        }
+        let spec = MultipartSpec {
+            fields: request.form_fields(),
+            file_field: "file".to_owned(),
+            file,
+            file_name,
+        };
+        let call = Call {
+            method: Method::POST,
+            path: TRANSCRIPTIONS,
+            payload: Payload::Multipart(Arc::new(spec)),
+            tokens: 0,
+            accept: None,
+        };
         let max = self.inner.max_body;
         let mut response = self
             .execute(&call, |resp, _| async move {
@@ -96,7 +113,10 @@ impl<T: Transport> Client<T> {
                     serde_json::from_slice::<Transcription>(&body)
                         .map_err(|e| Error::decode("transcription", TRANSCRIPTIONS, e, &body))
                 } else {
-                    Ok(Transcription { text: String::from_utf8_lossy(&body).into_owned(), ..Transcription::default() })
+                    Ok(Transcription {
+                        text: String::from_utf8_lossy(&body).into_owned(),
+                        ..Transcription::default()
+                    })
                 }
             })
             .await?;
@@ -110,9 +130,10 @@ impl<T: Transport> Client<T> {
         meta.cost_usd = cost;
         meta.model = Some(request.model.clone());
         if let (Some(cache), Some(key)) = (&self.inner.cache, cache_key)
-            && let Ok(bytes) = serde_json::to_vec(&*response) {
-                cache.put(key, Bytes::from(bytes), cost.unwrap_or(0.0));
-            }
+            && let Ok(bytes) = serde_json::to_vec(&*response)
+        {
+            cache.put(key, Bytes::from(bytes), cost.unwrap_or(0.0));
+        }
         Ok(response)
     }
 
@@ -137,7 +158,11 @@ impl<T: Transport> Client<T> {
     ///
     /// [`Error::Io`] when the file cannot be written, or any call error. A failed download
     /// leaves no partial file behind.
-    pub async fn speech_to_file(&self, request: SpeechRequest, path: impl AsRef<Path>) -> Result<Response<u64>, Error> {
+    pub async fn speech_to_file(
+        &self,
+        request: SpeechRequest,
+        path: impl AsRef<Path>,
+    ) -> Result<Response<u64>, Error> {
         let path = path.as_ref();
         let (stream, meta) = self.speech_stream(request).await?.into_parts();
         let written = write_stream(stream, path).await?;
@@ -149,12 +174,21 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// Any call error up to the response headers; later errors are stream items.
-    pub async fn speech_stream(&self, request: SpeechRequest) -> Result<Response<ByteStream>, Error> {
+    pub async fn speech_stream(
+        &self,
+        request: SpeechRequest,
+    ) -> Result<Response<ByteStream>, Error> {
         let chars = request.input.chars().count() as u64;
         let model = request.model.clone();
         let body = serde_json::to_vec(&request)
             .map_err(|e| Error::Config(format!("cannot serialize the speech request: {e}")))?;
-        let call = Call { method: Method::POST, path: SPEECH, payload: Payload::Json(Bytes::from(body)), tokens: 0, accept: None };
+        let call = Call {
+            method: Method::POST,
+            path: SPEECH,
+            payload: Payload::Json(Bytes::from(body)),
+            tokens: 0,
+            accept: None,
+        };
         let mut response = self
             .execute(&call, |resp, attempt| async move {
                 Ok(ByteStream::new(resp.into_body(), attempt.take_permit()))
@@ -177,7 +211,10 @@ pub struct ByteStream {
 
 impl ByteStream {
     pub(crate) fn new(body: ResponseBody, permit: Option<ConcurrencyPermit>) -> Self {
-        ByteStream { body, _permit: permit }
+        ByteStream {
+            body,
+            _permit: permit,
+        }
     }
 }
 
@@ -192,7 +229,9 @@ impl Stream for ByteStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        this.body.poll_next_unpin(cx).map(|item| item.map(|r| r.map_err(Error::from)))
+        this.body
+            .poll_next_unpin(cx)
+            .map(|item| item.map(|r| r.map_err(Error::from)))
     }
 }
 
@@ -202,7 +241,10 @@ pub(crate) async fn write_stream<S>(mut stream: S, path: &Path) -> Result<u64, E
 where
     S: Stream<Item = Result<Bytes, Error>> + Unpin,
 {
-    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let tmp = path.with_extension(match path.extension() {
         Some(ext) => format!("{}.part", ext.to_string_lossy()),
         None => "part".to_owned(),

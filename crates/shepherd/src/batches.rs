@@ -9,7 +9,7 @@ use shepherd_transport::Transport;
 use shepherd_types::batch::{Batch, BatchList, CreateBatchRequest};
 use shepherd_types::files::FilePurpose;
 
-use crate::client::{read_json, Call, Payload};
+use crate::client::{Call, Payload, read_json};
 use crate::files::path_segment;
 use crate::response::Response;
 use crate::{Client, Error};
@@ -27,7 +27,11 @@ pub struct PollSchedule {
 
 impl Default for PollSchedule {
     fn default() -> Self {
-        PollSchedule { initial: Duration::from_secs(1), max: Duration::from_secs(60), timeout: None }
+        PollSchedule {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+            timeout: None,
+        }
     }
 }
 
@@ -46,9 +50,14 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// Any upload or create error.
-    pub async fn create_batch_from_file(&self, jsonl: impl AsRef<Path>, endpoint: &str) -> Result<Response<Batch>, Error> {
+    pub async fn create_batch_from_file(
+        &self,
+        jsonl: impl AsRef<Path>,
+        endpoint: &str,
+    ) -> Result<Response<Batch>, Error> {
         let file = self.upload_file(jsonl, FilePurpose::Batch).await?;
-        self.create_batch(CreateBatchRequest::new(file.id.clone(), endpoint)).await
+        self.create_batch(CreateBatchRequest::new(file.id.clone(), endpoint))
+            .await
     }
 
     /// `POST /batches`.
@@ -56,7 +65,10 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// Any call error.
-    pub async fn create_batch(&self, request: CreateBatchRequest) -> Result<Response<Batch>, Error> {
+    pub async fn create_batch(
+        &self,
+        request: CreateBatchRequest,
+    ) -> Result<Response<Batch>, Error> {
         self.json("/batches", "batch", &request, 0).await
     }
 
@@ -66,7 +78,8 @@ impl<T: Transport> Client<T> {
     ///
     /// Any call error.
     pub async fn batch(&self, id: &str) -> Result<Response<Batch>, Error> {
-        self.get_json(&format!("/batches/{}", path_segment(id)?), "batch").await
+        self.get_json(&format!("/batches/{}", path_segment(id)?), "batch")
+            .await
     }
 
     /// `GET /batches` (first page).
@@ -85,10 +98,17 @@ impl<T: Transport> Client<T> {
     /// Any call error.
     pub async fn cancel_batch(&self, id: &str) -> Result<Response<Batch>, Error> {
         let path = format!("/batches/{}/cancel", path_segment(id)?);
-        let call = Call { method: Method::POST, path: &path, payload: Payload::Json(Bytes::from_static(b"{}")), tokens: 0, accept: None };
+        let call = Call {
+            method: Method::POST,
+            path: &path,
+            payload: Payload::Json(Bytes::from_static(b"{}")),
+            tokens: 0,
+            accept: None,
+        };
         let max = self.inner.max_body;
         let p = path.as_str();
-        self.execute(&call, |resp, _| read_json::<Batch>(resp, p, "batch", max)).await
+        self.execute(&call, |resp, _| read_json::<Batch>(resp, p, "batch", max))
+            .await
     }
 
     /// Polls a batch with growing waits until it reaches a terminal status, calling
@@ -113,15 +133,16 @@ impl<T: Transport> Client<T> {
                 return Ok(batch);
             }
             if let Some(timeout) = schedule.timeout
-                && start.elapsed() + wait > timeout {
-                    return Err(Error::Policy {
-                        reason: format!("batch {id} still {} after {timeout:?}", batch.status),
-                        kind: crate::PolicyKind::Deadline,
-                        attempts: 0,
-                        retry_after: None,
-                        last: None,
-                    });
-                }
+                && start.elapsed() + wait > timeout
+            {
+                return Err(Error::Policy {
+                    reason: format!("batch {id} still {} after {timeout:?}", batch.status),
+                    kind: crate::PolicyKind::Deadline,
+                    attempts: 0,
+                    retry_after: None,
+                    last: None,
+                });
+            }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(schedule.max);
         }
@@ -138,7 +159,10 @@ impl<T: Transport> Client<T> {
         output: impl AsRef<Path>,
         errors: impl AsRef<Path>,
     ) -> Result<BatchFiles, Error> {
-        let mut files = BatchFiles { output_bytes: 0, error_bytes: 0 };
+        let mut files = BatchFiles {
+            output_bytes: 0,
+            error_bytes: 0,
+        };
         if let Some(id) = &batch.output_file_id {
             files.output_bytes = self.download_file(id, output).await?.into_inner();
         }

@@ -96,7 +96,8 @@ impl Cache for MemoryCache {
         match found {
             Some((body, cost)) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                self.saved_micro_usd.fetch_add((cost * 1e6) as u64, Ordering::Relaxed);
+                self.saved_micro_usd
+                    .fetch_add((cost * 1e6) as u64, Ordering::Relaxed);
                 Some(body)
             }
             None => {
@@ -110,11 +111,22 @@ impl Cache for MemoryCache {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.max_entries && !entries.contains_key(&key) {
             // Evict the oldest entry: O(n), fine for the bounded sizes this cache is for.
-            if let Some(oldest) = entries.iter().min_by_key(|(_, e)| e.stored).map(|(k, _)| *k) {
+            if let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, e)| e.stored)
+                .map(|(k, _)| *k)
+            {
                 entries.remove(&oldest);
             }
         }
-        entries.insert(key, Entry { body, stored: Instant::now(), cost_usd });
+        entries.insert(
+            key,
+            Entry {
+                body,
+                stored: Instant::now(),
+                cost_usd,
+            },
+        );
     }
 
     fn stats(&self) -> CacheStats {
@@ -122,7 +134,11 @@ impl Cache for MemoryCache {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             saved_usd: self.saved_micro_usd.load(Ordering::Relaxed) as f64 / 1e6,
-            entries: self.entries.lock().unwrap_or_else(PoisonError::into_inner).len(),
+            entries: self
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len(),
         }
     }
 }

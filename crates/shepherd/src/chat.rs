@@ -7,16 +7,16 @@ use http::Method;
 use shepherd_resilience::rate::Cost;
 use shepherd_transport::sse::EventStream;
 use shepherd_transport::{Limits, Transport};
+use shepherd_types::Usage;
 use shepherd_types::anthropic::{ChunkConverter, MessagesRequest, MessagesResponse};
 use shepherd_types::chat::{ChatRequest, ChatResponse};
-use shepherd_types::Usage;
 
-use crate::client::{read_json, Call, Payload};
+use crate::client::{Call, Payload, read_json};
 use crate::cost::CostReservation;
 use crate::provider::Dialect;
 use crate::response::{Response, ResponseMeta};
 use crate::stream::{ChatStream, Decoder};
-use crate::{cache, tokens, Client, Error};
+use crate::{Client, Error, cache, tokens};
 
 const CHAT_PATH: &str = "/chat/completions";
 const MESSAGES_PATH: &str = "/messages";
@@ -35,7 +35,8 @@ impl<T: Transport> Client<T> {
         let mut request = request;
         request.stream = None;
         request.stream_options = None;
-        self.with_fallback(request, |req| async move { self.chat_once(req).await }).await
+        self.with_fallback(request, |req| async move { self.chat_once(req).await })
+            .await
     }
 
     /// Sends a streaming chat completion.
@@ -52,12 +53,19 @@ impl<T: Transport> Client<T> {
     pub async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream, Error> {
         let request = request.stream(true).include_usage(true);
         let response = self
-            .with_fallback(request, |req| async move { self.chat_stream_once(req).await })
+            .with_fallback(
+                request,
+                |req| async move { self.chat_stream_once(req).await },
+            )
             .await?;
         Ok(response.into_inner())
     }
 
-    async fn with_fallback<R, F, Fut>(&self, request: ChatRequest, once: F) -> Result<Response<R>, Error>
+    async fn with_fallback<R, F, Fut>(
+        &self,
+        request: ChatRequest,
+        once: F,
+    ) -> Result<Response<R>, Error>
     where
         F: Fn(ChatRequest) -> Fut,
         Fut: std::future::Future<Output = Result<Response<R>, Error>>,
@@ -98,7 +106,8 @@ impl<T: Transport> Client<T> {
             .lookup(&request.model)
             .map(|(_, p)| {
                 let out = max_out.unwrap_or(0) as f64;
-                (prompt as f64 * p.input.unwrap_or(0.0) + out * p.output.unwrap_or(0.0)) / 1_000_000.0
+                (prompt as f64 * p.input.unwrap_or(0.0) + out * p.output.unwrap_or(0.0))
+                    / 1_000_000.0
             })
             .unwrap_or(0.0);
         (prompt, prompt + max_out.unwrap_or(0), usd)
@@ -108,42 +117,70 @@ impl<T: Transport> Client<T> {
         let (_prompt, limiter_tokens, estimate_usd) = self.estimate(&request);
         let cacheable = request.temperature == Some(0.0) && request.n.unwrap_or(1) == 1;
         let cache_key = match (&self.inner.cache, cacheable) {
-            (Some(_), true) => serde_json::to_value(&request).ok().map(|v| cache::key(CHAT_PATH, &v)),
+            (Some(_), true) => serde_json::to_value(&request)
+                .ok()
+                .map(|v| cache::key(CHAT_PATH, &v)),
             _ => None,
         };
         if let (Some(cache), Some(key)) = (&self.inner.cache, cache_key)
             && let Some(body) = cache.get(key)
-                && let Ok(response) = serde_json::from_slice::<ChatResponse>(&body) {
-                    let mut meta = ResponseMeta::from_headers(http::StatusCode::OK, &http::HeaderMap::new(), "cache");
-                    meta.cached = true;
-                    meta.attempts = 0;
-                    meta.model = Some(response.model.clone());
-                    return Ok(Response::new(response, meta));
-                }
+            && let Ok(response) = serde_json::from_slice::<ChatResponse>(&body)
+        {
+            let mut meta =
+                ResponseMeta::from_headers(http::StatusCode::OK, &http::HeaderMap::new(), "cache");
+            meta.cached = true;
+            meta.attempts = 0;
+            meta.model = Some(response.model.clone());
+            return Ok(Response::new(response, meta));
+        }
         let reservation = self.inner.costs.reserve(estimate_usd)?;
         let max_body = self.inner.max_body;
         let mut response = match self.inner.dialect {
             Dialect::OpenAi => {
                 let body = to_bytes(&request, "chat completion")?;
-                let call = Call { method: Method::POST, path: CHAT_PATH, payload: Payload::Json(body), tokens: limiter_tokens, accept: None };
-                self.execute(&call, |resp, _| read_json::<ChatResponse>(resp, CHAT_PATH, "chat completion", max_body))
-                    .await?
+                let call = Call {
+                    method: Method::POST,
+                    path: CHAT_PATH,
+                    payload: Payload::Json(body),
+                    tokens: limiter_tokens,
+                    accept: None,
+                };
+                self.execute(&call, |resp, _| {
+                    read_json::<ChatResponse>(resp, CHAT_PATH, "chat completion", max_body)
+                })
+                .await?
             }
             Dialect::Anthropic => {
-                let messages = MessagesRequest::from_chat(&request).map_err(|e| Error::Config(e.to_string()))?;
+                let messages = MessagesRequest::from_chat(&request)
+                    .map_err(|e| Error::Config(e.to_string()))?;
                 let body = to_bytes(&messages, "messages")?;
-                let call = Call { method: Method::POST, path: MESSAGES_PATH, payload: Payload::Json(body), tokens: limiter_tokens, accept: None };
-                self.execute(&call, |resp, _| read_json::<MessagesResponse>(resp, MESSAGES_PATH, "message", max_body))
-                    .await?
-                    .map(ChatResponse::from)
+                let call = Call {
+                    method: Method::POST,
+                    path: MESSAGES_PATH,
+                    payload: Payload::Json(body),
+                    tokens: limiter_tokens,
+                    accept: None,
+                };
+                self.execute(&call, |resp, _| {
+                    read_json::<MessagesResponse>(resp, MESSAGES_PATH, "message", max_body)
+                })
+                .await?
+                .map(ChatResponse::from)
             }
         };
         let usage = response.usage.clone().unwrap_or_default();
-        let cost = self.settle(response_meta(&mut response), &request.model, limiter_tokens, &usage, Some(reservation));
+        let cost = self.settle(
+            response_meta(&mut response),
+            &request.model,
+            limiter_tokens,
+            &usage,
+            Some(reservation),
+        );
         if let (Some(cache), Some(key)) = (&self.inner.cache, cache_key)
-            && let Ok(bytes) = serde_json::to_vec(&*response) {
-                cache.put(key, Bytes::from(bytes), cost.unwrap_or(0.0));
-            }
+            && let Ok(bytes) = serde_json::to_vec(&*response)
+        {
+            cache.put(key, Bytes::from(bytes), cost.unwrap_or(0.0));
+        }
         Ok(response)
     }
 
@@ -160,7 +197,13 @@ impl<T: Transport> Client<T> {
             }
         };
         let dialect = self.inner.dialect;
-        let call = Call { method: Method::POST, path, payload: Payload::Json(body), tokens: limiter_tokens, accept: Some("text/event-stream") };
+        let call = Call {
+            method: Method::POST,
+            path,
+            payload: Payload::Json(body),
+            tokens: limiter_tokens,
+            accept: Some("text/event-stream"),
+        };
         let limits = Limits::default();
         let response = self
             .execute(&call, |resp, attempt| {
@@ -168,7 +211,9 @@ impl<T: Transport> Client<T> {
                     let events = EventStream::from_response(resp, &limits).await?;
                     let decoder = match dialect {
                         Dialect::OpenAi => Decoder::OpenAi,
-                        Dialect::Anthropic => Decoder::Anthropic(Box::new(ChunkConverter::new().include_usage(true))),
+                        Dialect::Anthropic => {
+                            Decoder::Anthropic(Box::new(ChunkConverter::new().include_usage(true)))
+                        }
                     };
                     let mut stream = ChatStream::new(events, decoder, path, attempt.take_permit());
                     // Wait for the first chunk inside the attempt, so a failure before it is retried.
@@ -202,7 +247,15 @@ impl<T: Transport> Client<T> {
         reservation: Option<CostReservation>,
     ) -> Option<f64> {
         self.inner.metrics.record_tokens(model, usage);
-        settle(&self.inner.prices, &self.inner.costs, meta, model, limiter_tokens, usage, reservation)
+        settle(
+            &self.inner.prices,
+            &self.inner.costs,
+            meta,
+            model,
+            limiter_tokens,
+            usage,
+            reservation,
+        )
     }
 }
 
@@ -225,7 +278,15 @@ impl StreamSettlement {
     pub(crate) fn finish(mut self, meta: &mut ResponseMeta, usage: &Usage) -> Option<f64> {
         meta.target_state = self.target_state.take();
         self.metrics.record_tokens(&self.model, usage);
-        settle(&self.client_prices, &self.costs, meta, &self.model, self.limiter_tokens, usage, self.reservation.take())
+        settle(
+            &self.client_prices,
+            &self.costs,
+            meta,
+            &self.model,
+            self.limiter_tokens,
+            usage,
+            self.reservation.take(),
+        )
     }
 }
 
@@ -249,12 +310,20 @@ fn settle(
         }
     }
     if let Some(target) = &meta.target_state
-        && let Some(limiter) = target.policy.rate_limiter() {
-            let actual = u64::from(usage.total_tokens.max(usage.prompt_tokens + usage.completion_tokens));
-            if actual > 0 {
-                limiter.reconcile(Cost::request_with_tokens(limiter_tokens), Cost::request_with_tokens(actual));
-            }
+        && let Some(limiter) = target.policy.rate_limiter()
+    {
+        let actual = u64::from(
+            usage
+                .total_tokens
+                .max(usage.prompt_tokens + usage.completion_tokens),
+        );
+        if actual > 0 {
+            limiter.reconcile(
+                Cost::request_with_tokens(limiter_tokens),
+                Cost::request_with_tokens(actual),
+            );
         }
+    }
     cost
 }
 
@@ -270,7 +339,7 @@ pub(crate) fn should_fall_back(error: &Error) -> bool {
         return true;
     }
     match error.status().map(|s| s.as_u16()) {
-        Some(404) => true,          // model not found at this provider
+        Some(404) => true,           // model not found at this provider
         Some(s) if s >= 500 => true, // retries exhausted on a failing model
         Some(429) => true,
         Some(_) => false,

@@ -31,7 +31,13 @@ impl Classify<Error> for HttpClassifier {
 /// Classifies one error by the table in the module docs.
 pub fn classify(error: &Error) -> Classification {
     match error {
-        Error::Api { status, error: body, retry_after, should_retry, .. } => {
+        Error::Api {
+            status,
+            error: body,
+            retry_after,
+            should_retry,
+            ..
+        } => {
             let with_wait = |c: Classification| match retry_after {
                 Some(wait) => c.with_retry_after(*wait),
                 None => c,
@@ -57,9 +63,15 @@ pub fn classify(error: &Error) -> Classification {
         Error::Transport(e) => {
             if e.is_timeout() {
                 Classification::timeout()
-            } else if e.is_tls() || e.is_body_limit() || e.is_sse_limit() || e.is_invalid_request() {
+            } else if e.is_tls() || e.is_body_limit() || e.is_sse_limit() || e.is_invalid_request()
+            {
                 Classification::do_not_retry()
-            } else if e.is_connect() || e.is_retry_safe() || e.is_transient() || e.is_body() || e.is_sse_truncated() {
+            } else if e.is_connect()
+                || e.is_retry_safe()
+                || e.is_transient()
+                || e.is_body()
+                || e.is_sse_truncated()
+            {
                 Classification::transient()
             } else if e.is_not_event_stream() {
                 // A JSON answer to a streaming request: usually an error body with a 5xx/429.
@@ -107,13 +119,37 @@ mod tests {
         let c = classify(&api(429, None, None));
         assert_eq!(c.outcome(), Outcome::Throttled);
         assert_eq!(c.retry_after(), Some(Duration::from_millis(250)));
-        assert_eq!(classify(&api(429, Some("insufficient_quota"), None)).outcome(), Outcome::Permanent);
-        assert_eq!(classify(&api(500, None, None)).outcome(), Outcome::Transient);
-        assert_eq!(classify(&api(503, None, Some(false))).outcome(), Outcome::DoNotRetry);
-        assert_eq!(classify(&api(400, None, Some(true))).outcome(), Outcome::Transient);
-        assert_eq!(classify(&api(408, None, None)).outcome(), Outcome::Transient);
-        assert_eq!(classify(&api(409, None, None)).outcome(), Outcome::Transient);
-        assert_eq!(classify(&api(400, None, None)).outcome(), Outcome::DoNotRetry);
-        assert_eq!(classify(&api(401, None, None)).outcome(), Outcome::DoNotRetry);
+        assert_eq!(
+            classify(&api(429, Some("insufficient_quota"), None)).outcome(),
+            Outcome::Permanent
+        );
+        assert_eq!(
+            classify(&api(500, None, None)).outcome(),
+            Outcome::Transient
+        );
+        assert_eq!(
+            classify(&api(503, None, Some(false))).outcome(),
+            Outcome::DoNotRetry
+        );
+        assert_eq!(
+            classify(&api(400, None, Some(true))).outcome(),
+            Outcome::Transient
+        );
+        assert_eq!(
+            classify(&api(408, None, None)).outcome(),
+            Outcome::Transient
+        );
+        assert_eq!(
+            classify(&api(409, None, None)).outcome(),
+            Outcome::Transient
+        );
+        assert_eq!(
+            classify(&api(400, None, None)).outcome(),
+            Outcome::DoNotRetry
+        );
+        assert_eq!(
+            classify(&api(401, None, None)).outcome(),
+            Outcome::DoNotRetry
+        );
     }
 }

@@ -2,8 +2,8 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,13 +20,13 @@ use shepherd_types::ratelimit;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::Error;
 use crate::classify::classify;
 use crate::cost::CostTracker;
 use crate::error::PolicyKind;
 use crate::provider::{Dialect, Provider};
 use crate::response::{Response, ResponseMeta};
-use crate::target::{Target, TargetState, AUTH_COOLDOWN, THROTTLE_COOLDOWN};
-use crate::Error;
+use crate::target::{AUTH_COOLDOWN, THROTTLE_COOLDOWN, Target, TargetState};
 
 /// The header carrying the retry number on retried requests (absent on first attempts).
 pub const RETRY_COUNT_HEADER: &str = "x-shepherd-retry-count";
@@ -56,7 +56,10 @@ pub struct Client<T: Transport = HyperTransport> {
 
 impl<T: Transport> Clone for Client<T> {
     fn clone(&self) -> Self {
-        Client { inner: self.inner.clone(), retry: self.retry.clone() }
+        Client {
+            inner: self.inner.clone(),
+            retry: self.retry.clone(),
+        }
     }
 }
 
@@ -163,7 +166,9 @@ impl<T: Transport> Client<T> {
     /// A clone whose calls use `retry` instead of the client's retry policy.
     /// Everything else (pool, limiters, breakers, costs) stays shared.
     pub fn with_retry(&self, retry: RetryPolicy) -> Self {
-        let classifier = RoutingClassifier { multi_target: self.inner.targets.len() > 1 };
+        let classifier = RoutingClassifier {
+            multi_target: self.inner.targets.len() > 1,
+        };
         Client {
             inner: self.inner.clone(),
             retry: Arc::new(Policy::builder(classifier).retry(retry).build()),
@@ -205,7 +210,11 @@ impl<T: Transport> Client<T> {
     ///
     /// `finish` runs inside the attempt: an error it returns (a body that does not parse,
     /// a stream that fails before its first event) is classified and retried like any other.
-    pub(crate) async fn execute<R, F, Fut>(&self, call: &Call<'_>, finish: F) -> Result<Response<R>, Error>
+    pub(crate) async fn execute<R, F, Fut>(
+        &self,
+        call: &Call<'_>,
+        finish: F,
+    ) -> Result<Response<R>, Error>
     where
         F: Fn(http::Response<ResponseBody>, Attempt) -> Fut,
         Fut: Future<Output = Result<R, Error>>,
@@ -285,7 +294,9 @@ impl<T: Transport> Client<T> {
             Ok((value, mut meta)) => {
                 meta.latency = elapsed;
                 meta.attempts = attempts;
-                self.inner.metrics.record_success(&meta.target, elapsed, attempts);
+                self.inner
+                    .metrics
+                    .record_success(&meta.target, elapsed, attempts);
                 Ok(Response::new(value, meta))
             }
             Err(e) => {
@@ -316,7 +327,9 @@ impl<T: Transport> Client<T> {
                     .filter(|(_, t)| t.unavailable_for(now).is_none())
             };
             let better = |a: &(usize, &Arc<TargetState>), b: &(usize, &Arc<TargetState>)| {
-                a.1.priority().cmp(&b.1.priority()).then(a.1.load().total_cmp(&b.1.load()))
+                a.1.priority()
+                    .cmp(&b.1.priority())
+                    .then(a.1.load().total_cmp(&b.1.load()))
             };
             let best = available()
                 .filter(|(i, _)| !tried_now.contains(i))
@@ -325,7 +338,8 @@ impl<T: Transport> Client<T> {
             if let Some((index, best)) = best {
                 return Ok((index, best.clone()));
             }
-            let wait_any = futures_util::future::select_all(targets.iter().map(|t| Box::pin(t.ready())));
+            let wait_any =
+                futures_util::future::select_all(targets.iter().map(|t| Box::pin(t.ready())));
             match deadline {
                 Some(deadline) => {
                     if tokio::time::timeout_at(deadline, wait_any).await.is_err() {
@@ -354,7 +368,10 @@ impl<T: Transport> Client<T> {
         let url = format!("{}{}", target.config.base_url, call.path);
         let (body, content_type) = match &call.payload {
             Payload::Empty => (Body::empty(), None),
-            Payload::Json(bytes) => (Body::from(bytes.clone()), Some("application/json".to_owned())),
+            Payload::Json(bytes) => (
+                Body::from(bytes.clone()),
+                Some("application/json".to_owned()),
+            ),
             Payload::Multipart(spec) => {
                 let mut form = Form::new();
                 for (k, v) in &spec.fields {
@@ -362,7 +379,9 @@ impl<T: Transport> Client<T> {
                 }
                 let form = match &spec.file {
                     FileSource::Path(path) => {
-                        let part = FilePart::open(path).await?.file_name(spec.file_name.clone());
+                        let part = FilePart::open(path)
+                            .await?
+                            .file_name(spec.file_name.clone());
                         form.file_part(&spec.file_field, part)
                     }
                     FileSource::Bytes(bytes) => {
@@ -382,35 +401,66 @@ impl<T: Transport> Client<T> {
         let headers = request.headers_mut();
         headers.extend(target.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
         if let Some(ct) = content_type
-            && let Ok(v) = HeaderValue::from_str(&ct) {
-                headers.insert(http::header::CONTENT_TYPE, v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&ct)
+        {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
         if let Some(accept) = call.accept {
             headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
         }
         if self.inner.retry_header && retries > 0 {
-            headers.insert(HeaderName::from_static(RETRY_COUNT_HEADER), HeaderValue::from(retries));
+            headers.insert(
+                HeaderName::from_static(RETRY_COUNT_HEADER),
+                HeaderValue::from(retries),
+            );
         }
         Ok(request)
     }
 
     /// Sends a JSON body and parses a JSON answer.
-    pub(crate) async fn json<B, R>(&self, path: &str, what: &'static str, body: &B, tokens: u64) -> Result<Response<R>, Error>
+    pub(crate) async fn json<B, R>(
+        &self,
+        path: &str,
+        what: &'static str,
+        body: &B,
+        tokens: u64,
+    ) -> Result<Response<R>, Error>
     where
         B: serde::Serialize + ?Sized,
         R: serde::de::DeserializeOwned,
     {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::Config(format!("cannot serialize the {what} request: {e}")))?;
-        let call = Call { method: Method::POST, path, payload: Payload::Json(Bytes::from(bytes)), tokens, accept: None };
-        self.execute(&call, |response, _attempt| read_json::<R>(response, path, what, self.inner.max_body))
-            .await
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Config(format!("cannot serialize the {what} request: {e}")))?;
+        let call = Call {
+            method: Method::POST,
+            path,
+            payload: Payload::Json(Bytes::from(bytes)),
+            tokens,
+            accept: None,
+        };
+        self.execute(&call, |response, _attempt| {
+            read_json::<R>(response, path, what, self.inner.max_body)
+        })
+        .await
     }
 
     /// Sends a GET and parses a JSON answer.
-    pub(crate) async fn get_json<R: serde::de::DeserializeOwned>(&self, path: &str, what: &'static str) -> Result<Response<R>, Error> {
-        let call = Call { method: Method::GET, path, payload: Payload::Empty, tokens: 0, accept: None };
-        self.execute(&call, |response, _attempt| read_json::<R>(response, path, what, self.inner.max_body))
-            .await
+    pub(crate) async fn get_json<R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &'static str,
+    ) -> Result<Response<R>, Error> {
+        let call = Call {
+            method: Method::GET,
+            path,
+            payload: Payload::Empty,
+            tokens: 0,
+            accept: None,
+        };
+        self.execute(&call, |response, _attempt| {
+            read_json::<R>(response, path, what, self.inner.max_body)
+        })
+        .await
     }
 }
 
@@ -438,24 +488,40 @@ pub(crate) async fn api_error(response: http::Response<ResponseBody>, path: &str
     error_from_parts(status, &headers, &body, path)
 }
 
-pub(crate) fn error_from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8], path: &str) -> Error {
+pub(crate) fn error_from_parts(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    path: &str,
+) -> Error {
     let error = ApiError::from_body(body).unwrap_or_else(|| ApiError {
         message: status.canonical_reason().unwrap_or("error").to_owned(),
         ..ApiError::default()
     });
-    let pairs = headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+    let pairs = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
     let retry_after = ratelimit::retry_after(pairs, std::time::SystemTime::now());
-    let should_retry = headers.get("x-should-retry").and_then(|v| match v.as_bytes() {
-        b"true" => Some(true),
-        b"false" => Some(false),
-        _ => None,
-    });
+    let should_retry = headers
+        .get("x-should-retry")
+        .and_then(|v| match v.as_bytes() {
+            b"true" => Some(true),
+            b"false" => Some(false),
+            _ => None,
+        });
     let request_id = headers
         .get("x-request-id")
         .or_else(|| headers.get("request-id"))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    Error::Api { status, error: Box::new(error), endpoint: path.to_owned(), request_id, retry_after, should_retry }
+    Error::Api {
+        status,
+        error: Box::new(error),
+        endpoint: path.to_owned(),
+        request_id,
+        retry_after,
+        should_retry,
+    }
 }
 
 /// The default retry policy: openai-python's schedule (0.5 s doubling to 8 s, full jitter)
@@ -463,7 +529,10 @@ pub(crate) fn error_from_parts(status: StatusCode, headers: &HeaderMap, body: &[
 pub(crate) fn default_retry(retries: u32, deadline: Option<Duration>) -> RetryPolicy {
     let mut builder = RetryPolicy::builder()
         .max_attempts(retries.saturating_add(1))
-        .backoff(Backoff::exponential(Duration::from_millis(500), Duration::from_secs(8)));
+        .backoff(Backoff::exponential(
+            Duration::from_millis(500),
+            Duration::from_secs(8),
+        ));
     if let Some(deadline) = deadline {
         builder = builder.deadline(deadline);
     }
@@ -565,13 +634,17 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`] when `key_var` is missing or empty.
     pub fn from_env_var(mut self, key_var: &str) -> Result<Self, Error> {
-        let key = ApiKey::from_env(key_var)
-            .map_err(|_| Error::Config(format!("no API key: set the environment variable {key_var}")))?;
+        let key = ApiKey::from_env(key_var).map_err(|_| {
+            Error::Config(format!(
+                "no API key: set the environment variable {key_var}"
+            ))
+        })?;
         self.key = Some(key);
         if let Ok(url) = std::env::var("OPENAI_BASE_URL")
-            && !url.trim().is_empty() {
-                self.base_url = Some(url.trim().to_owned());
-            }
+            && !url.trim().is_empty()
+        {
+            self.base_url = Some(url.trim().to_owned());
+        }
         if let Ok(org) = std::env::var("OPENAI_ORG_ID") {
             self.organization = Some(org);
         }
@@ -657,7 +730,10 @@ impl ClientBuilder {
     }
 
     /// A circuit breaker per target, made by `make` (one call per target).
-    pub fn circuit_breaker(mut self, make: impl Fn() -> CircuitBreaker + Send + Sync + 'static) -> Self {
+    pub fn circuit_breaker(
+        mut self,
+        make: impl Fn() -> CircuitBreaker + Send + Sync + 'static,
+    ) -> Self {
         self.breaker = Some(Arc::new(make));
         self.breaker_enabled = true;
         self
@@ -794,8 +870,12 @@ impl ClientBuilder {
                 TargetState::new(t, breaker, &default_headers).map(Arc::new)
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let classifier = RoutingClassifier { multi_target: targets.len() > 1 };
-        let retry = self.retry.unwrap_or_else(|| default_retry(self.max_retries, self.deadline));
+        let classifier = RoutingClassifier {
+            multi_target: targets.len() > 1,
+        };
+        let retry = self
+            .retry
+            .unwrap_or_else(|| default_retry(self.max_retries, self.deadline));
         let prices = Arc::new(self.prices.unwrap_or_else(|| PriceTable::shipped().clone()));
         Ok(Client {
             inner: Arc::new(Inner {
@@ -818,7 +898,11 @@ impl ClientBuilder {
 
 /// The content type of an audio upload, from its file name's extension.
 pub(crate) fn content_type_for(file_name: &str) -> &'static str {
-    let ext = file_name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let ext = file_name
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "mp3" | "mpga" | "mpeg" => "audio/mpeg",
         "wav" => "audio/wav",

@@ -62,7 +62,10 @@ pub struct CostSnapshot {
 impl CostTracker {
     /// A tracker with an optional limit in USD.
     pub fn new(limit_usd: Option<f64>) -> Self {
-        CostTracker { inner: Arc::new(Mutex::new(State::default())), limit: limit_usd }
+        CostTracker {
+            inner: Arc::new(Mutex::new(State::default())),
+            limit: limit_usd,
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -78,11 +81,21 @@ impl CostTracker {
         let estimate = estimate_usd.max(0.0);
         let mut state = self.state();
         if let Some(limit) = self.limit
-            && state.spent + state.reserved + estimate > limit {
-                return Err(Error::Budget { spent: state.spent, reserved: state.reserved, estimate, limit });
-            }
+            && state.spent + state.reserved + estimate > limit
+        {
+            return Err(Error::Budget {
+                spent: state.spent,
+                reserved: state.reserved,
+                estimate,
+                limit,
+            });
+        }
         state.reserved += estimate;
-        Ok(CostReservation { tracker: self.clone(), estimate, done: false })
+        Ok(CostReservation {
+            tracker: self.clone(),
+            estimate,
+            done: false,
+        })
     }
 
     /// Records a cost that was not reserved (or a response the price table cannot price, with `None`).
@@ -102,7 +115,8 @@ impl CostTracker {
     /// True when a limit is set and spent + reserved has reached it.
     pub fn is_exhausted(&self) -> bool {
         let state = self.state();
-        self.limit.is_some_and(|limit| state.spent + state.reserved >= limit)
+        self.limit
+            .is_some_and(|limit| state.spent + state.reserved >= limit)
     }
 
     /// The totals now.

@@ -5,7 +5,7 @@ use shepherd_transport::Transport;
 use shepherd_types::embeddings::{EmbeddingInput, EmbeddingRequest, EmbeddingResponse};
 
 use crate::response::Response;
-use crate::{tokens, Client, Error};
+use crate::{Client, Error, tokens};
 
 const PATH: &str = "/embeddings";
 
@@ -20,12 +20,22 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// The first part's error when any part fails (no partial result is returned).
-    pub async fn embeddings(&self, request: EmbeddingRequest) -> Result<Response<EmbeddingResponse>, Error> {
+    pub async fn embeddings(
+        &self,
+        request: EmbeddingRequest,
+    ) -> Result<Response<EmbeddingResponse>, Error> {
         let max = self.inner.embedding_batch;
         if request.input.len() <= max {
             return self.embeddings_once(request).await;
         }
-        let EmbeddingRequest { model, input, encoding_format, dimensions, user, extra } = request;
+        let EmbeddingRequest {
+            model,
+            input,
+            encoding_format,
+            dimensions,
+            user,
+            extra,
+        } = request;
         let parts: Vec<EmbeddingInput> = input.split(max);
         let requests = parts.into_iter().map(|input| EmbeddingRequest {
             model: model.clone(),
@@ -68,9 +78,13 @@ impl<T: Transport> Client<T> {
         joined.ok_or_else(|| Error::Config("embeddings input was empty".into()))
     }
 
-    async fn embeddings_once(&self, request: EmbeddingRequest) -> Result<Response<EmbeddingResponse>, Error> {
+    async fn embeddings_once(
+        &self,
+        request: EmbeddingRequest,
+    ) -> Result<Response<EmbeddingResponse>, Error> {
         let estimate = tokens::embedding_tokens(&request.model, &request.input);
-        let mut response: Response<EmbeddingResponse> = self.json(PATH, "embeddings", &request, estimate).await?;
+        let mut response: Response<EmbeddingResponse> =
+            self.json(PATH, "embeddings", &request, estimate).await?;
         let usage = shepherd_types::Usage {
             prompt_tokens: response.usage.prompt_tokens,
             total_tokens: response.usage.total_tokens,

@@ -50,7 +50,9 @@ pub enum Error {
     #[error("the server reported an error mid-stream: {0}")]
     StreamEvent(Box<ApiError>),
     /// A stream ended before the server said it was complete.
-    #[error("the stream from {endpoint} ended early, after {chunks} chunks and before `[DONE]` or a finish reason")]
+    #[error(
+        "the stream from {endpoint} ended early, after {chunks} chunks and before `[DONE]` or a finish reason"
+    )]
     StreamTruncated {
         /// The endpoint path.
         endpoint: String,
@@ -75,7 +77,9 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
     /// The spending budget would be exceeded.
-    #[error("budget exceeded: spent ${spent:.4} + reserved ${reserved:.4} + this request's estimate ${estimate:.4} > limit ${limit:.4}")]
+    #[error(
+        "budget exceeded: spent ${spent:.4} + reserved ${reserved:.4} + this request's estimate ${estimate:.4} > limit ${limit:.4}"
+    )]
     Budget {
         /// Spent so far, USD.
         spent: f64,
@@ -119,11 +123,13 @@ pub enum PolicyKind {
 }
 
 fn request_id_suffix(id: Option<&str>) -> String {
-    id.map(|id| format!(" (request id {id})")).unwrap_or_default()
+    id.map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 fn last_error_suffix(last: Option<&Error>) -> String {
-    last.map(|e| format!("; last error: {e}")).unwrap_or_default()
+    last.map(|e| format!("; last error: {e}"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -132,7 +138,9 @@ impl Error {
         match self {
             Error::Api { status, .. } => Some(*status),
             Error::Transport(e) => e.status(),
-            Error::Policy { last: Some(last), .. } => last.status(),
+            Error::Policy {
+                last: Some(last), ..
+            } => last.status(),
             _ => None,
         }
     }
@@ -141,7 +149,9 @@ impl Error {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api { error, .. } | Error::StreamEvent(error) => Some(&**error),
-            Error::Policy { last: Some(last), .. } => last.api_error(),
+            Error::Policy {
+                last: Some(last), ..
+            } => last.api_error(),
             _ => None,
         }
     }
@@ -159,7 +169,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. } => request_id.as_deref(),
-            Error::Policy { last: Some(last), .. } => last.request_id(),
+            Error::Policy {
+                last: Some(last), ..
+            } => last.request_id(),
             _ => None,
         }
     }
@@ -168,7 +180,10 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Transport(e) => e.is_timeout(),
-            Error::Policy { kind: PolicyKind::Deadline, .. } => true,
+            Error::Policy {
+                kind: PolicyKind::Deadline,
+                ..
+            } => true,
             _ => false,
         }
     }
@@ -180,7 +195,8 @@ impl Error {
 
     /// True for an exhausted account quota (`insufficient_quota`): retrying cannot help.
     pub fn is_insufficient_quota(&self) -> bool {
-        self.api_error().is_some_and(ApiError::is_insufficient_quota)
+        self.api_error()
+            .is_some_and(ApiError::is_insufficient_quota)
     }
 
     /// True when the prompt did not fit the model's context window.
@@ -194,12 +210,21 @@ impl Error {
 
     /// True for a 401 or 403.
     pub fn is_auth(&self) -> bool {
-        matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
     }
 
     /// True when the circuit breaker refused the call.
     pub fn is_breaker_open(&self) -> bool {
-        matches!(self, Error::Policy { kind: PolicyKind::BreakerOpen, .. })
+        matches!(
+            self,
+            Error::Policy {
+                kind: PolicyKind::BreakerOpen,
+                ..
+            }
+        )
     }
 
     /// True when a policy refused or stopped the call.
@@ -231,7 +256,12 @@ impl Error {
         crate::classify::classify(self).outcome().is_retryable()
     }
 
-    pub(crate) fn decode(what: &'static str, endpoint: &str, source: serde_json::Error, body: &[u8]) -> Self {
+    pub(crate) fn decode(
+        what: &'static str,
+        endpoint: &str,
+        source: serde_json::Error,
+        body: &[u8],
+    ) -> Self {
         let cut = &body[..body.len().min(200)];
         Error::Decode {
             what,
@@ -248,26 +278,43 @@ impl Error {
         let retry_after = e.retry_after();
         let (kind, reason) = match &e {
             P::Call { .. } => {
-                return e.into_inner().unwrap_or_else(|| Error::Config("policy lost the call's error".into()));
+                return e
+                    .into_inner()
+                    .unwrap_or_else(|| Error::Config("policy lost the call's error".into()));
             }
             P::BudgetExhausted { .. } => (
                 PolicyKind::BudgetExhausted,
-                format!("gave up after {attempts} attempts: the shared retry budget is empty (many calls are failing)"),
+                format!(
+                    "gave up after {attempts} attempts: the shared retry budget is empty (many calls are failing)"
+                ),
             ),
-            P::RetryAfterTooLong { retry_after, max, .. } => (
+            P::RetryAfterTooLong {
+                retry_after, max, ..
+            } => (
                 PolicyKind::RetryAfterTooLong,
-                format!("the server asked to wait {retry_after:?}, more than the configured maximum of {max:?}"),
+                format!(
+                    "the server asked to wait {retry_after:?}, more than the configured maximum of {max:?}"
+                ),
             ),
             P::DeadlineExceeded { .. } => (
                 PolicyKind::Deadline,
                 format!("the call's deadline passed after {attempts} attempts"),
             ),
-            P::BreakerOpen { .. } => (PolicyKind::BreakerOpen, format!("circuit breaker open: {e}")),
+            P::BreakerOpen { .. } => (
+                PolicyKind::BreakerOpen,
+                format!("circuit breaker open: {e}"),
+            ),
             P::RateLimited { .. } => (PolicyKind::RateLimited, e.to_string()),
             P::OverCapacity { .. } => (PolicyKind::OverCapacity, e.to_string()),
             _ => (PolicyKind::Queue, e.to_string()),
         };
         let last = e.into_inner().map(Box::new);
-        Error::Policy { reason, kind, attempts, retry_after, last }
+        Error::Policy {
+            reason,
+            kind,
+            attempts,
+            retry_after,
+            last,
+        }
     }
 }

@@ -7,8 +7,8 @@ use http::Method;
 use shepherd_transport::Transport;
 use shepherd_types::files::{DeletedFile, FileList, FileObject, FilePurpose};
 
-use crate::audio::{write_stream, ByteStream};
-use crate::client::{read_json, Call, FileSource, MultipartSpec, Payload};
+use crate::audio::{ByteStream, write_stream};
+use crate::client::{Call, FileSource, MultipartSpec, Payload, read_json};
 use crate::response::Response;
 use crate::{Client, Error};
 
@@ -18,11 +18,18 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// [`Error::Io`] when the file cannot be read, or any call error.
-    pub async fn upload_file(&self, path: impl AsRef<Path>, purpose: FilePurpose) -> Result<Response<FileObject>, Error> {
+    pub async fn upload_file(
+        &self,
+        path: impl AsRef<Path>,
+        purpose: FilePurpose,
+    ) -> Result<Response<FileObject>, Error> {
         let path = path.as_ref();
         tokio::fs::metadata(path)
             .await
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+            .map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -33,9 +40,18 @@ impl<T: Transport> Client<T> {
             file: FileSource::Path(path.to_owned()),
             file_name,
         };
-        let call = Call { method: Method::POST, path: "/files", payload: Payload::Multipart(Arc::new(spec)), tokens: 0, accept: None };
+        let call = Call {
+            method: Method::POST,
+            path: "/files",
+            payload: Payload::Multipart(Arc::new(spec)),
+            tokens: 0,
+            accept: None,
+        };
         let max = self.inner.max_body;
-        self.execute(&call, |resp, _| read_json::<FileObject>(resp, "/files", "file object", max)).await
+        self.execute(&call, |resp, _| {
+            read_json::<FileObject>(resp, "/files", "file object", max)
+        })
+        .await
     }
 
     /// `GET /files/{id}`.
@@ -44,7 +60,8 @@ impl<T: Transport> Client<T> {
     ///
     /// Any call error.
     pub async fn file(&self, id: &str) -> Result<Response<FileObject>, Error> {
-        self.get_json(&format!("/files/{}", path_segment(id)?), "file object").await
+        self.get_json(&format!("/files/{}", path_segment(id)?), "file object")
+            .await
     }
 
     /// `GET /files` (first page).
@@ -63,10 +80,19 @@ impl<T: Transport> Client<T> {
     /// Any call error.
     pub async fn delete_file(&self, id: &str) -> Result<Response<DeletedFile>, Error> {
         let path = format!("/files/{}", path_segment(id)?);
-        let call = Call { method: Method::DELETE, path: &path, payload: Payload::Empty, tokens: 0, accept: None };
+        let call = Call {
+            method: Method::DELETE,
+            path: &path,
+            payload: Payload::Empty,
+            tokens: 0,
+            accept: None,
+        };
         let max = self.inner.max_body;
         let p = path.as_str();
-        self.execute(&call, |resp, _| read_json::<DeletedFile>(resp, p, "deleted file", max)).await
+        self.execute(&call, |resp, _| {
+            read_json::<DeletedFile>(resp, p, "deleted file", max)
+        })
+        .await
     }
 
     /// Streams a file's content (`GET /files/{id}/content`) to `dest`; returns the bytes written.
@@ -75,9 +101,19 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// [`Error::Io`] when `dest` cannot be written, or any call error.
-    pub async fn download_file(&self, id: &str, dest: impl AsRef<Path>) -> Result<Response<u64>, Error> {
+    pub async fn download_file(
+        &self,
+        id: &str,
+        dest: impl AsRef<Path>,
+    ) -> Result<Response<u64>, Error> {
         let path = format!("/files/{}/content", path_segment(id)?);
-        let call = Call { method: Method::GET, path: &path, payload: Payload::Empty, tokens: 0, accept: None };
+        let call = Call {
+            method: Method::GET,
+            path: &path,
+            payload: Payload::Empty,
+            tokens: 0,
+            accept: None,
+        };
         let response = self
             .execute(&call, |resp, attempt| async move {
                 Ok(ByteStream::new(resp.into_body(), attempt.take_permit()))
@@ -91,7 +127,11 @@ impl<T: Transport> Client<T> {
 
 /// Checks an id before it goes into a URL path (no `/`, `?`, `#` or whitespace).
 pub(crate) fn path_segment(id: &str) -> Result<&str, Error> {
-    if id.is_empty() || id.chars().any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace()) {
+    if id.is_empty()
+        || id
+            .chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace())
+    {
         return Err(Error::Config(format!("{id:?} is not a valid id")));
     }
     Ok(id)

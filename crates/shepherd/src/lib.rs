@@ -66,9 +66,9 @@ pub use response::{Response, ResponseMeta};
 pub use stream::ChatStream;
 pub use target::{MigrationRule, Target};
 
-/// The wire types (`shepherd-types`).
-pub use shepherd_types as types;
-/// The transport layer (`shepherd-transport`).
-pub use shepherd_transport as transport;
 /// The resilience policies (`shepherd-resilience`).
 pub use shepherd_resilience as resilience;
+/// The transport layer (`shepherd-transport`).
+pub use shepherd_transport as transport;
+/// The wire types (`shepherd-types`).
+pub use shepherd_types as types;

@@ -62,8 +62,8 @@ pub struct MetricsSnapshot {
 impl Metrics {
     pub(crate) fn new() -> Self {
         // 1 µs to 1 hour at 3 significant digits: a few tens of KiB.
-        let latency_us =
-            Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("constant histogram bounds are valid");
+        let latency_us = Histogram::new_with_bounds(1, 3_600_000_000, 3)
+            .expect("constant histogram bounds are valid");
         Metrics {
             inner: Arc::new(Mutex::new(State {
                 latency_us,
@@ -85,7 +85,9 @@ impl Metrics {
         let mut s = self.state();
         s.succeeded += 1;
         s.attempts += u64::from(attempts);
-        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
+        let us = u64::try_from(latency.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
         s.latency_us.saturating_record(us);
         *s.by_target.entry(target.to_owned()).or_default() += 1;
     }

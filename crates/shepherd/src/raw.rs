@@ -23,11 +23,25 @@ impl<T: Transport> Client<T> {
     /// # Errors
     ///
     /// Any call error; the body is not parsed, except for its `usage`.
-    pub async fn post_raw(&self, path: &str, body: Bytes, tokens: u64, model: Option<&str>) -> Result<Response<Bytes>, Error> {
-        let call = Call { method: Method::POST, path, payload: Payload::Json(body), tokens, accept: None };
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Bytes,
+        tokens: u64,
+        model: Option<&str>,
+    ) -> Result<Response<Bytes>, Error> {
+        let call = Call {
+            method: Method::POST,
+            path,
+            payload: Payload::Json(body),
+            tokens,
+            accept: None,
+        };
         let max = self.inner.max_body;
         let mut response = self
-            .execute(&call, |resp, _| async move { Ok(resp.into_body().collect_limited(max).await?) })
+            .execute(&call, |resp, _| async move {
+                Ok(resp.into_body().collect_limited(max).await?)
+            })
             .await?;
         if let Some(model) = model {
             #[derive(serde::Deserialize)]

@@ -38,7 +38,9 @@ impl ResponseMeta {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let rate_limits = RateLimitHeaders::from_pairs(
-            headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))),
+            headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))),
         );
         ResponseMeta {
             status,
@@ -98,7 +100,10 @@ impl<T> Response<T> {
     }
 
     pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response { value: f(self.value), meta: self.meta }
+        Response {
+            value: f(self.value),
+            meta: self.meta,
+        }
     }
 }
 

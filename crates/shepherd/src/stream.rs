@@ -2,21 +2,21 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
 use shepherd_resilience::concurrency::ConcurrencyPermit;
-use shepherd_transport::sse::{Event, EventStream};
 use shepherd_transport::ResponseBody;
+use shepherd_transport::sse::{Event, EventStream};
+use shepherd_types::Usage;
 use shepherd_types::anthropic::{ChunkConverter, StreamEvent};
 use shepherd_types::chat::{ChatChunk, ChatResponse, StreamAccumulator};
 use shepherd_types::error::ApiError;
-use shepherd_types::Usage;
 
+use crate::Error;
 use crate::chat::StreamSettlement;
 use crate::response::ResponseMeta;
-use crate::Error;
 
 /// How events become chunks.
 pub(crate) enum Decoder {
@@ -169,16 +169,28 @@ impl ChatStream {
                     let error = ApiError::from_body(event.data().as_bytes()).unwrap_or_default();
                     return Err(Error::StreamEvent(Box::new(error)));
                 }
-                let chunk: ChatChunk = serde_json::from_str(event.data())
-                    .map_err(|e| Error::decode("chat completion chunk", self.path, e, event.data().as_bytes()))?;
+                let chunk: ChatChunk = serde_json::from_str(event.data()).map_err(|e| {
+                    Error::decode(
+                        "chat completion chunk",
+                        self.path,
+                        e,
+                        event.data().as_bytes(),
+                    )
+                })?;
                 self.push_chunk(chunk);
             }
             Decoder::Anthropic(converter) => {
                 if event.data().trim().is_empty() {
                     return Ok(());
                 }
-                let parsed: StreamEvent = serde_json::from_str(event.data())
-                    .map_err(|e| Error::decode("message stream event", self.path, e, event.data().as_bytes()))?;
+                let parsed: StreamEvent = serde_json::from_str(event.data()).map_err(|e| {
+                    Error::decode(
+                        "message stream event",
+                        self.path,
+                        e,
+                        event.data().as_bytes(),
+                    )
+                })?;
                 let chunks = converter.push(&parsed).map_err(|e| {
                     let body = serde_json::to_vec(&e).unwrap_or_default();
                     Error::StreamEvent(Box::new(ApiError::from_body(&body).unwrap_or_default()))
@@ -213,7 +225,10 @@ impl ChatStream {
         if self.saw_finish {
             Ok(())
         } else {
-            Err(Error::StreamTruncated { endpoint: self.path.to_owned(), chunks: self.chunks })
+            Err(Error::StreamTruncated {
+                endpoint: self.path.to_owned(),
+                chunks: self.chunks,
+            })
         }
     }
 

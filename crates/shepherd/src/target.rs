@@ -5,18 +5,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use shepherd_resilience::Policy;
 use shepherd_resilience::breaker::{CircuitBreaker, State};
 use shepherd_resilience::concurrency::ConcurrencyLimiter;
 use shepherd_resilience::rate::{Quota, RateLimiter, ServerLimits};
 use shepherd_resilience::retry::RetryPolicy;
-use shepherd_resilience::Policy;
 use shepherd_transport::ApiKey;
 use shepherd_types::ratelimit::RateLimitHeaders;
 use tokio::time::Instant;
 
+use crate::Error;
 use crate::classify::HttpClassifier;
 use crate::provider::AuthStyle;
-use crate::Error;
 
 /// One endpoint a client can send to: a base URL, a key, and its own limits.
 ///
@@ -237,11 +237,15 @@ impl TargetState {
 
     /// When the target can take calls again: `None` if it can now.
     pub(crate) fn unavailable_for(&self, now: Instant) -> Option<Duration> {
-        let disabled = *self.disabled_until.lock().unwrap_or_else(PoisonError::into_inner);
+        let disabled = *self
+            .disabled_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(until) = disabled
-            && until > now {
-                return Some(until - now);
-            }
+            && until > now
+        {
+            return Some(until - now);
+        }
         match self.policy.breaker().map(CircuitBreaker::state) {
             Some(State::Open) => Some(Duration::from_millis(1)),
             _ => None,
@@ -250,7 +254,10 @@ impl TargetState {
 
     /// Waits until this target may admit calls (its breaker ready, any cooldown over).
     pub(crate) async fn ready(&self) {
-        let until = *self.disabled_until.lock().unwrap_or_else(PoisonError::into_inner);
+        let until = *self
+            .disabled_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(until) = until {
             tokio::time::sleep_until(until).await;
         }
@@ -260,7 +267,10 @@ impl TargetState {
     }
 
     pub(crate) fn disable_for(&self, wait: Duration) {
-        *self.disabled_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + wait);
+        *self
+            .disabled_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + wait);
     }
 
     pub(crate) fn enter(self: &Arc<Self>) -> InFlight {
@@ -365,7 +375,9 @@ impl MigrationRule {
             .permitted_calls_in_half_open(self.trial_calls.max(1))
             .throttled_is_failure(self.max_throttled_percent.is_some());
         if let Some(p99) = self.max_p99 {
-            builder = builder.slow_call_duration(p99).slow_call_rate_threshold(1.0);
+            builder = builder
+                .slow_call_duration(p99)
+                .slow_call_rate_threshold(1.0);
         }
         builder.build()
     }

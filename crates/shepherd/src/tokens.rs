@@ -16,7 +16,11 @@ use shepherd_types::embeddings::EmbeddingInput;
 /// Which tokenizer a model uses.
 pub fn tokenizer_for(model: &str) -> &'static bpe_openai::Tokenizer {
     let m = model.to_ascii_lowercase();
-    if m.starts_with("gpt-4-") || m == "gpt-4" || m.starts_with("gpt-3.5") || m.starts_with("text-embedding") {
+    if m.starts_with("gpt-4-")
+        || m == "gpt-4"
+        || m.starts_with("gpt-3.5")
+        || m.starts_with("text-embedding")
+    {
         bpe_openai::cl100k_base()
     } else {
         bpe_openai::o200k_base()
@@ -46,9 +50,10 @@ pub fn chat_prompt_tokens(request: &ChatRequest) -> u64 {
         }
     }
     if let Some(tools) = &request.tools
-        && let Ok(json) = serde_json::to_string(tools) {
-            total += bpe.count(&json) as u64;
-        }
+        && let Ok(json) = serde_json::to_string(tools)
+    {
+        total += bpe.count(&json) as u64;
+    }
     total
 }
 

@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used)]
 
 use futures_util::StreamExt;
+use shepherd::Client;
 use shepherd::transport::ApiKey;
 use shepherd::types::chat::{ChatRequest, FunctionDef, Tool};
-use shepherd::Client;
 use shepherd_mock::{Fault, FaultKind, MockServer};
 
 fn client(server: &MockServer) -> Client {
@@ -17,31 +17,52 @@ fn client(server: &MockServer) -> Client {
 
 #[tokio::test]
 async fn chat_answer_belongs_to_its_question() {
-    let server = MockServer::builder().rpm(1000).tpm(1_000_000).start().await.unwrap();
+    let server = MockServer::builder()
+        .rpm(1000)
+        .tpm(1_000_000)
+        .start()
+        .await
+        .unwrap();
     let client = client(&server);
     let reply = client
         .chat(ChatRequest::new("gpt-4.1").user("Empfehle Produkt 42"))
         .await
         .unwrap();
-    assert!(reply.text().starts_with("echo: Empfehle Produkt 42 #"), "{}", reply.text());
+    assert!(
+        reply.text().starts_with("echo: Empfehle Produkt 42 #"),
+        "{}",
+        reply.text()
+    );
     let meta = reply.meta();
     assert_eq!(meta.attempts, 1);
     assert_eq!(meta.status, 200);
     assert!(meta.request_id.is_some());
     assert!(meta.cost_usd.unwrap() > 0.0, "gpt-4.1 is priced");
-    assert!(!meta.rate_limits.is_empty(), "the mock sends x-ratelimit-* headers");
+    assert!(
+        !meta.rate_limits.is_empty(),
+        "the mock sends x-ratelimit-* headers"
+    );
     assert!(client.costs().snapshot().spent_usd > 0.0);
 }
 
 #[tokio::test]
 async fn a_503_is_retried_and_answered_once() {
     let server = MockServer::builder()
-        .fault(Fault::on_request(FaultKind::ServerError { status: 503, html: true }, 1))
+        .fault(Fault::on_request(
+            FaultKind::ServerError {
+                status: 503,
+                html: true,
+            },
+            1,
+        ))
         .start()
         .await
         .unwrap();
     let client = client(&server);
-    let reply = client.chat(ChatRequest::new("gpt-4.1").user("retry me")).await.unwrap();
+    let reply = client
+        .chat(ChatRequest::new("gpt-4.1").user("retry me"))
+        .await
+        .unwrap();
     assert_eq!(reply.meta().attempts, 2);
     let stats = server.stats();
     assert_eq!(stats.by_status.get(&503), Some(&1));
@@ -62,18 +83,22 @@ async fn a_400_is_not_retried_and_keeps_the_server_message() {
 }
 
 fn weather_tool() -> Tool {
-    Tool::function(FunctionDef::new("get_weather").parameters(serde_json::json!({
-        "type": "object",
-        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-        "required": ["city"]
-    })))
+    Tool::function(
+        FunctionDef::new("get_weather").parameters(serde_json::json!({
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"]
+        })),
+    )
 }
 
 #[tokio::test]
 async fn stream_delivers_chunks_and_accumulates_the_same_response() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
-    let request = ChatRequest::new("gpt-4.1").user("Wie wird das Wetter in Berlin?").tool(weather_tool());
+    let request = ChatRequest::new("gpt-4.1")
+        .user("Wie wird das Wetter in Berlin?")
+        .tool(weather_tool());
     let full = client.chat(request.clone()).await.unwrap().into_inner();
 
     let mut stream = client.chat_stream(request).await.unwrap();
@@ -87,8 +112,14 @@ async fn stream_delivers_chunks_and_accumulates_the_same_response() {
     assert_eq!(streamed.tool_calls(), full.tool_calls());
     assert_eq!(streamed.tool_calls().len(), 1);
     let usage = stream.usage().expect("include_usage is set by the client");
-    assert_eq!(usage.total_tokens, full.usage.as_ref().unwrap().total_tokens);
-    assert!(stream.meta().unwrap().cost_usd.is_some(), "cost settled at the end");
+    assert_eq!(
+        usage.total_tokens,
+        full.usage.as_ref().unwrap().total_tokens
+    );
+    assert!(
+        stream.meta().unwrap().cost_usd.is_some(),
+        "cost settled at the end"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +140,10 @@ async fn an_error_event_mid_stream_is_an_error_item() {
     let last = items.pop().unwrap();
     let err = last.unwrap_err();
     assert!(matches!(err, shepherd::Error::StreamEvent(_)), "{err}");
-    assert!(items.iter().all(Result::is_ok), "chunks before the error are delivered");
+    assert!(
+        items.iter().all(Result::is_ok),
+        "chunks before the error are delivered"
+    );
     assert!(!items.is_empty());
 }
 
@@ -121,7 +155,10 @@ async fn a_failure_before_the_first_chunk_is_retried() {
         .await
         .unwrap();
     let client = client(&server);
-    let stream = client.chat_stream(ChatRequest::new("gpt-4.1").user("hi")).await.unwrap();
+    let stream = client
+        .chat_stream(ChatRequest::new("gpt-4.1").user("hi"))
+        .await
+        .unwrap();
     assert_eq!(stream.meta().unwrap().attempts, 2);
     let response = stream.collect_response().await.unwrap();
     assert!(response.text().starts_with("echo: hi"));
@@ -135,6 +172,12 @@ async fn json_answered_to_a_stream_request_is_a_clear_error() {
         .await
         .unwrap();
     let client = client(&server).with_max_retries(0);
-    let err = client.chat_stream(ChatRequest::new("gpt-4.1").user("hi")).await.unwrap_err();
-    assert!(err.to_string().contains("event-stream") || err.to_string().contains("application/json"), "{err}");
+    let err = client
+        .chat_stream(ChatRequest::new("gpt-4.1").user("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("event-stream") || err.to_string().contains("application/json"),
+        "{err}"
+    );
 }

@@ -38,7 +38,9 @@ async fn large_embedding_inputs_are_split_and_rejoined_in_order() {
         assert_eq!(e.index as usize, i);
         // Same text, same vector: compare with a single request for that text.
         let single = client
-            .embeddings(EmbeddingRequest::new("text-embedding-3-small", texts[i].clone()).dimensions(8))
+            .embeddings(
+                EmbeddingRequest::new("text-embedding-3-small", texts[i].clone()).dimensions(8),
+            )
             .await
             .unwrap();
         assert_eq!(single.data[0].embedding.as_slice(), e.embedding.as_slice());
@@ -59,26 +61,42 @@ async fn speech_to_file_and_transcription_from_bytes_and_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hello.wav");
     let written = client
-        .speech_to_file(SpeechRequest::new("tts-1", "Guten Tag", "alloy").format(SpeechFormat::Wav), &path)
+        .speech_to_file(
+            SpeechRequest::new("tts-1", "Guten Tag", "alloy").format(SpeechFormat::Wav),
+            &path,
+        )
         .await
         .unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(*written, bytes.len() as u64);
     assert_eq!(&bytes[..4], b"RIFF");
-    assert!(written.meta().cost_usd.is_some(), "tts-1 is priced per character");
+    assert!(
+        written.meta().cost_usd.is_some(),
+        "tts-1 is priced per character"
+    );
 
-    let from_path = client.transcribe_file(&path, TranscriptionRequest::new("whisper-1")).await.unwrap();
+    let from_path = client
+        .transcribe_file(&path, TranscriptionRequest::new("whisper-1"))
+        .await
+        .unwrap();
     let from_bytes = client
         .transcribe_bytes(bytes, "hello.wav", TranscriptionRequest::new("whisper-1"))
         .await
         .unwrap();
     assert!(!from_path.text.is_empty());
-    assert_eq!(from_path.text, from_bytes.text, "the text is derived from the bytes");
+    assert_eq!(
+        from_path.text, from_bytes.text,
+        "the text is derived from the bytes"
+    );
 }
 
 #[tokio::test]
 async fn a_batch_job_runs_to_completion_and_its_results_download() {
-    let server = MockServer::builder().batch_step(Duration::from_millis(50)).start().await.unwrap();
+    let server = MockServer::builder()
+        .batch_step(Duration::from_millis(50))
+        .start()
+        .await
+        .unwrap();
     let client = client(&server);
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
@@ -92,17 +110,33 @@ async fn a_batch_job_runs_to_completion_and_its_results_download() {
         lines.push('\n');
     }
     std::fs::write(&input, lines).unwrap();
-    let batch = client.create_batch_from_file(&input, "/v1/chat/completions").await.unwrap();
+    let batch = client
+        .create_batch_from_file(&input, "/v1/chat/completions")
+        .await
+        .unwrap();
     let mut seen = Vec::new();
-    let schedule = PollSchedule { initial: Duration::from_millis(20), max: Duration::from_millis(100), timeout: Some(Duration::from_secs(20)) };
-    let done = client.wait_batch(&batch.id, schedule, |b| seen.push(b.status.clone())).await.unwrap();
+    let schedule = PollSchedule {
+        initial: Duration::from_millis(20),
+        max: Duration::from_millis(100),
+        timeout: Some(Duration::from_secs(20)),
+    };
+    let done = client
+        .wait_batch(&batch.id, schedule, |b| seen.push(b.status.clone()))
+        .await
+        .unwrap();
     assert_eq!(done.status, BatchStatus::Completed);
     assert!(!seen.is_empty());
     let out = dir.path().join("out.jsonl");
     let errs = dir.path().join("errs.jsonl");
-    client.download_batch_results(&done, &out, &errs).await.unwrap();
+    client
+        .download_batch_results(&done, &out, &errs)
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
-    let parsed: Vec<BatchOutputLine> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let parsed: Vec<BatchOutputLine> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(parsed.len(), 5);
     let mut ids: Vec<_> = parsed.iter().map(|l| l.custom_id.clone()).collect();
     ids.sort();

@@ -18,13 +18,22 @@ async fn anthropic_is_served_through_the_chat_types() {
         .api_key(ApiKey::new("sk-ant-test-0000").unwrap())
         .build()
         .unwrap();
-    let request = ChatRequest::new("claude-sonnet-4.5").system("Be brief.").user("Hallo Claude").max_tokens(64);
+    let request = ChatRequest::new("claude-sonnet-4.5")
+        .system("Be brief.")
+        .user("Hallo Claude")
+        .max_tokens(64);
     let reply = client.chat(request.clone()).await.unwrap();
     assert!(reply.text().contains("Hallo Claude"), "{}", reply.text());
     assert_eq!(server.stats().by_path.get("/v1/messages"), Some(&1));
     assert!(reply.usage.as_ref().unwrap().prompt_tokens > 0);
 
-    let streamed = client.chat_stream(request).await.unwrap().collect_response().await.unwrap();
+    let streamed = client
+        .chat_stream(request)
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
     assert_eq!(streamed.text(), reply.text());
     assert_eq!(streamed.finish_reason(), Some(&FinishReason::Stop));
 }
@@ -57,7 +66,10 @@ async fn two_parallel_tool_calls_streamed_in_fragments_are_accumulated() {
         serde_json::json!({"tool_calls": [c]})
     };
     let body = sse(&[
-        chunk(serde_json::json!({"role": "assistant", "content": null}), None),
+        chunk(
+            serde_json::json!({"role": "assistant", "content": null}),
+            None,
+        ),
         chunk(call(0, Some("call_a"), Some("get_weather"), ""), None),
         chunk(call(1, Some("call_b"), Some("get_time"), ""), None),
         chunk(call(0, None, None, "{\"city\": \"Ber"), None),
@@ -74,8 +86,14 @@ async fn two_parallel_tool_calls_streamed_in_fragments_are_accumulated() {
             .body(ResponseBody::from(body.clone()))
             .unwrap()
     });
-    let client = Client::builder().base_url("http://memory/v1").build_with(transport).unwrap();
-    let mut stream = client.chat_stream(ChatRequest::new("gpt-4.1").user("weather and time")).await.unwrap();
+    let client = Client::builder()
+        .base_url("http://memory/v1")
+        .build_with(transport)
+        .unwrap();
+    let mut stream = client
+        .chat_stream(ChatRequest::new("gpt-4.1").user("weather and time"))
+        .await
+        .unwrap();
     let mut n = 0;
     while let Some(c) = stream.next().await {
         c.unwrap();
@@ -105,8 +123,17 @@ async fn an_unhealthy_primary_migrates_traffic_to_the_secondary_and_back() {
         ..MigrationRule::default()
     };
     let client = Client::builder()
-        .target(Target::new(primary.base_url(), ApiKey::new("sk-a-000").unwrap()).name("primary").priority(0).circuit_breaker(rule.breaker()))
-        .target(Target::new(secondary.base_url(), ApiKey::new("sk-b-000").unwrap()).name("secondary").priority(1))
+        .target(
+            Target::new(primary.base_url(), ApiKey::new("sk-a-000").unwrap())
+                .name("primary")
+                .priority(0)
+                .circuit_breaker(rule.breaker()),
+        )
+        .target(
+            Target::new(secondary.base_url(), ApiKey::new("sk-b-000").unwrap())
+                .name("secondary")
+                .priority(1),
+        )
         .build()
         .unwrap();
     let ask = |i: u32| client.chat(ChatRequest::new("gpt-4.1").user(format!("q{i}")));
@@ -118,7 +145,10 @@ async fn an_unhealthy_primary_migrates_traffic_to_the_secondary_and_back() {
     }
     assert!(targets.iter().all(|t| t == "secondary"), "{targets:?}");
     let during = primary.stats().requests;
-    assert!(during <= 6, "the primary was left alone once the rule tripped: {during}");
+    assert!(
+        during <= 6,
+        "the primary was left alone once the rule tripped: {during}"
+    );
     primary.end_outage();
     tokio::time::sleep(Duration::from_secs(5)).await;
     let mut back = false;
@@ -133,13 +163,20 @@ async fn an_unhealthy_primary_migrates_traffic_to_the_secondary_and_back() {
 
 #[tokio::test]
 async fn insufficient_quota_is_not_retried() {
-    let server = MockServer::builder().insufficient_quota(true).start().await.unwrap();
+    let server = MockServer::builder()
+        .insufficient_quota(true)
+        .start()
+        .await
+        .unwrap();
     let client = Client::builder()
         .base_url(server.base_url())
         .api_key(ApiKey::new("sk-test-0000").unwrap())
         .build()
         .unwrap();
-    let err = client.chat(ChatRequest::new("gpt-4.1").user("hi")).await.unwrap_err();
+    let err = client
+        .chat(ChatRequest::new("gpt-4.1").user("hi"))
+        .await
+        .unwrap_err();
     assert!(err.is_insufficient_quota(), "{err}");
     assert_eq!(server.stats().requests, 1);
     let _ = Fault::with_probability(FaultKind::MalformedJson, 0.0);

@@ -20,7 +20,10 @@ fn key(n: u8) -> ApiKey {
 #[tokio::test]
 async fn a_429_fails_over_to_the_healthy_target() {
     let limited = MockServer::builder()
-        .fault(Fault::with_probability(FaultKind::RateLimitBurst { len: 1 }, 1.0))
+        .fault(Fault::with_probability(
+            FaultKind::RateLimitBurst { len: 1 },
+            1.0,
+        ))
         .start()
         .await
         .unwrap();
@@ -31,7 +34,10 @@ async fn a_429_fails_over_to_the_healthy_target() {
         .build()
         .unwrap();
     for i in 0..6 {
-        let reply = client.chat(ChatRequest::new("gpt-4.1").user(format!("q{i}"))).await.unwrap();
+        let reply = client
+            .chat(ChatRequest::new("gpt-4.1").user(format!("q{i}")))
+            .await
+            .unwrap();
         assert_eq!(reply.meta().target, "healthy");
     }
     assert_eq!(healthy.stats().successes(), 6);
@@ -57,11 +63,18 @@ async fn when_every_target_cools_down_the_call_waits_for_the_first_to_recover() 
         .max_retries(3)
         .build()
         .unwrap();
-    let reply = client.chat(ChatRequest::new("gpt-4.1").user("patience")).await.unwrap();
+    let reply = client
+        .chat(ChatRequest::new("gpt-4.1").user("patience"))
+        .await
+        .unwrap();
     assert!(reply.text().starts_with("echo: patience"));
     let stats = server.stats();
     // Two failures opened the breaker; the call then waited instead of hammering the server.
-    assert!(stats.requests <= 4, "requests during the outage: {}", stats.requests);
+    assert!(
+        stats.requests <= 4,
+        "requests during the outage: {}",
+        stats.requests
+    );
     assert!(stats.answered_more_than_once().is_empty());
 }
 
@@ -100,10 +113,17 @@ async fn a_context_length_error_falls_back_to_the_next_model() {
         .fallback_models(["deepseek-v3.2"])
         .build_with(transport.clone())
         .unwrap();
-    let reply = client.chat(ChatRequest::new("gpt-4.1").user("long")).await.unwrap();
+    let reply = client
+        .chat(ChatRequest::new("gpt-4.1").user("long"))
+        .await
+        .unwrap();
     assert_eq!(reply.text(), "answer from deepseek-v3.2");
     assert_eq!(reply.meta().model.as_deref(), Some("deepseek-v3.2"));
-    assert_eq!(transport.requests().len(), 2, "the 400 itself is not retried");
+    assert_eq!(
+        transport.requests().len(),
+        2,
+        "the 400 itself is not retried"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +137,14 @@ async fn a_budget_stops_requests_before_they_are_sent() {
         .unwrap();
     let mut refused = None;
     for i in 0..50 {
-        match client.chat(ChatRequest::new("gpt-4.1").user(format!("question {i}")).max_tokens(20)).await {
+        match client
+            .chat(
+                ChatRequest::new("gpt-4.1")
+                    .user(format!("question {i}"))
+                    .max_tokens(20),
+            )
+            .await
+        {
             Ok(_) => {}
             Err(e) => {
                 refused = Some(e);
@@ -129,7 +156,10 @@ async fn a_budget_stops_requests_before_they_are_sent() {
     assert!(err.is_budget(), "{err}");
     let snapshot = client.costs().snapshot();
     assert!(snapshot.spent_usd <= 0.001, "{snapshot:?}");
-    assert_eq!(server.stats().successes(), snapshot.requests_by_model["gpt-4.1"]);
+    assert_eq!(
+        server.stats().successes(),
+        snapshot.requests_by_model["gpt-4.1"]
+    );
 }
 
 #[tokio::test]
@@ -142,29 +172,54 @@ async fn a_cache_hit_saves_a_request() {
         .cache(cache.clone())
         .build()
         .unwrap();
-    let request = ChatRequest::new("gpt-4.1").user("deterministic").temperature(0.0);
+    let request = ChatRequest::new("gpt-4.1")
+        .user("deterministic")
+        .temperature(0.0);
     let first = client.chat(request.clone()).await.unwrap();
     let second = client.chat(request).await.unwrap();
     assert_eq!(first.text(), second.text());
     assert!(second.meta().cached);
-    assert_eq!(server.stats().requests, 1, "the second answer came from the cache");
+    assert_eq!(
+        server.stats().requests,
+        1,
+        "the second answer came from the cache"
+    );
     let stats = cache.stats();
     assert_eq!((stats.hits, stats.misses), (1, 1));
     assert!(stats.saved_usd > 0.0);
     // Non-deterministic requests are never cached.
-    client.chat(ChatRequest::new("gpt-4.1").user("creative").temperature(0.9)).await.unwrap();
-    client.chat(ChatRequest::new("gpt-4.1").user("creative").temperature(0.9)).await.unwrap();
+    client
+        .chat(
+            ChatRequest::new("gpt-4.1")
+                .user("creative")
+                .temperature(0.9),
+        )
+        .await
+        .unwrap();
+    client
+        .chat(
+            ChatRequest::new("gpt-4.1")
+                .user("creative")
+                .temperature(0.9),
+        )
+        .await
+        .unwrap();
     assert_eq!(server.stats().requests, 3);
 }
 
 #[tokio::test]
 async fn dropping_a_stream_releases_its_permit() {
-    let server = MockServer::builder().tokens_per_sec(20).start().await.unwrap();
+    let server = MockServer::builder()
+        .tokens_per_sec(20)
+        .start()
+        .await
+        .unwrap();
     let client = Client::builder()
         .target(Target::new(server.base_url(), key(1)).max_in_flight(1))
         .build()
         .unwrap();
-    let request = ChatRequest::new("gpt-4.1").user("a long story that streams slowly, token by token");
+    let request =
+        ChatRequest::new("gpt-4.1").user("a long story that streams slowly, token by token");
     let mut stream = client.chat_stream(request.clone()).await.unwrap();
     let _first = stream.next().await.unwrap().unwrap();
     drop(stream);
@@ -198,13 +253,20 @@ async fn the_api_key_never_appears_in_logs_or_errors() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let secret = "sk-live-DO-NOT-LEAK-1234567890abcdef";
-    let server = MockServer::builder().key("sk-some-other-key").start().await.unwrap();
+    let server = MockServer::builder()
+        .key("sk-some-other-key")
+        .start()
+        .await
+        .unwrap();
     let client = Client::builder()
         .base_url(server.base_url())
         .api_key(ApiKey::new(secret).unwrap())
         .build()
         .unwrap();
-    let err = client.chat(ChatRequest::new("gpt-4.1").user("hi")).await.unwrap_err();
+    let err = client
+        .chat(ChatRequest::new("gpt-4.1").user("hi"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     let texts = [format!("{err}"), format!("{err:?}"), format!("{client:?}")];
     let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
