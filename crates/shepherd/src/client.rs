@@ -280,8 +280,14 @@ impl<T: Transport> Client<T> {
                         ))
                         .await;
                     match result {
-                        // Lost a race for the breaker's last trial slot: pick again, no attempt used.
-                        Err(e) if e.is_breaker_open() => continue,
+                        // Lost a race for the breaker's last trial slot (a half-open breaker
+                        // with every trial taken still reports half-open): wait until it admits
+                        // calls, then pick again; no attempt used. Without the wait this loop
+                        // spins and starves the trial calls it is waiting for.
+                        Err(e) if e.is_breaker_open() => {
+                            target.ready().await;
+                            continue;
+                        }
                         other => return other.map_err(Error::from_policy),
                     }
                 }

@@ -37,6 +37,7 @@
 //! ```
 
 mod audio;
+pub mod batch;
 mod batches;
 pub mod cache;
 mod chat;
