@@ -34,19 +34,8 @@ impl<T: Transport> Client<T> {
         path: impl AsRef<Path>,
         request: TranscriptionRequest,
     ) -> Result<Response<Transcription>, Error> {
-        let path = path.as_ref();
-        tokio::fs::metadata(path)
-            .await
-            .map_err(|source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "audio".to_owned());
-        self.transcribe(FileSource::Path(path.to_owned()), file_name, request, None)
-            .await
+        let (file, file_name) = FileSource::local(path.as_ref(), "audio").await?;
+        self.transcribe(file, file_name, request, None).await
     }
 
     /// Transcribes audio already in memory; `file_name`'s extension tells the server the format.
@@ -83,13 +72,7 @@ impl<T: Transport> Client<T> {
             && let Some(body) = cache.get(key)
             && let Ok(t) = serde_json::from_slice::<Transcription>(&body)
         {
-            let mut meta = crate::ResponseMeta::from_headers(
-                http::StatusCode::OK,
-                &http::HeaderMap::new(),
-                "cache",
-            );
-            meta.cached = true;
-            meta.attempts = 0;
+            let meta = crate::ResponseMeta::cached(Some(request.model.clone()));
             return Ok(Response::new(t, meta));
         }
         let spec = MultipartSpec {

@@ -97,7 +97,12 @@ impl<T: Transport> Client<T> {
         }
     }
 
+    /// Prompt tokens, tokens to charge the limiter, and the cost estimate for the budget;
+    /// zeros when no token limit or budget will use them.
     fn estimate(&self, request: &ChatRequest) -> (u64, u64, f64) {
+        if !self.inner.estimate_tokens {
+            return (0, 0, 0.0);
+        }
         let prompt = tokens::chat_prompt_tokens(request);
         let max_out = tokens::chat_max_output_tokens(request);
         let usd = self
@@ -126,11 +131,7 @@ impl<T: Transport> Client<T> {
             && let Some(body) = cache.get(key)
             && let Ok(response) = serde_json::from_slice::<ChatResponse>(&body)
         {
-            let mut meta =
-                ResponseMeta::from_headers(http::StatusCode::OK, &http::HeaderMap::new(), "cache");
-            meta.cached = true;
-            meta.attempts = 0;
-            meta.model = Some(response.model.clone());
+            let meta = ResponseMeta::cached(Some(response.model.clone()));
             return Ok(Response::new(response, meta));
         }
         let reservation = self.inner.costs.reserve(estimate_usd)?;
@@ -317,7 +318,8 @@ fn settle(
                 .total_tokens
                 .max(usage.prompt_tokens + usage.completion_tokens),
         );
-        if actual > 0 {
+        // A zero estimate means none was made (no token limit): nothing to correct.
+        if actual > 0 && limiter_tokens > 0 {
             limiter.reconcile(
                 Cost::request_with_tokens(limiter_tokens),
                 Cost::request_with_tokens(actual),

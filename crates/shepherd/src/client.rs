@@ -84,6 +84,9 @@ pub(crate) struct Inner<T> {
     pub(crate) metrics: crate::metrics::Metrics,
     pub(crate) cache: Option<Arc<dyn crate::cache::Cache>>,
     pub(crate) embedding_batch: usize,
+    /// True when a token limit or a budget needs a request's tokens before it is sent;
+    /// without either, counting them (tens of µs per prompt) would be wasted work.
+    pub(crate) estimate_tokens: bool,
 }
 
 /// Outer-loop classifier: the HTTP table, plus failover rules when there are several targets.
@@ -160,6 +163,27 @@ pub(crate) struct MultipartSpec {
 pub(crate) enum FileSource {
     Path(PathBuf),
     Bytes(Bytes),
+}
+
+impl FileSource {
+    /// A file on disk to upload, checked to exist now (so a wrong path is an
+    /// [`Error::Io`] before any request), with its name (`default_name` if it has none).
+    pub(crate) async fn local(
+        path: &std::path::Path,
+        default_name: &str,
+    ) -> Result<(FileSource, String), Error> {
+        tokio::fs::metadata(path)
+            .await
+            .map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        let name = path.file_name().map_or_else(
+            || default_name.to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Ok((FileSource::Path(path.to_owned()), name))
+    }
 }
 
 impl<T: Transport> Client<T> {
@@ -515,11 +539,7 @@ pub(crate) fn error_from_parts(
             b"false" => Some(false),
             _ => None,
         });
-    let request_id = headers
-        .get("x-request-id")
-        .or_else(|| headers.get("request-id"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = crate::response::request_id(headers);
     Error::Api {
         status,
         error: Box::new(error),
@@ -825,10 +845,7 @@ impl ClientBuilder {
     pub fn build_with<T: Transport>(self, transport: T) -> Result<Client<T>, Error> {
         let mut default_headers = HeaderMap::new();
         let mut put = |name: &str, value: &str| -> Result<(), Error> {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::Config(format!("invalid header name {name:?}")))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| Error::Config(format!("invalid value for header {name}")))?;
+            let (name, value) = crate::target::header(name, value)?;
             default_headers.insert(name, value);
             Ok(())
         };
@@ -876,6 +893,8 @@ impl ClientBuilder {
                 TargetState::new(t, breaker, &default_headers).map(Arc::new)
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let estimate_tokens =
+            self.budget_usd.is_some() || targets.iter().any(|t| t.config.tpm.is_some());
         let classifier = RoutingClassifier {
             multi_target: targets.len() > 1,
         };
@@ -896,6 +915,7 @@ impl ClientBuilder {
                 metrics: crate::metrics::Metrics::new(),
                 cache: self.cache,
                 embedding_batch: self.embedding_batch,
+                estimate_tokens,
             }),
             retry: Arc::new(Policy::builder(classifier).retry(retry).build()),
         })

@@ -82,7 +82,11 @@ impl<T: Transport> Client<T> {
         &self,
         request: EmbeddingRequest,
     ) -> Result<Response<EmbeddingResponse>, Error> {
-        let estimate = tokens::embedding_tokens(&request.model, &request.input);
+        let estimate = if self.inner.estimate_tokens {
+            tokens::embedding_tokens(&request.model, &request.input)
+        } else {
+            0
+        };
         let mut response: Response<EmbeddingResponse> =
             self.json(PATH, "embeddings", &request, estimate).await?;
         let usage = shepherd_types::Usage {

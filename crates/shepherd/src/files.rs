@@ -23,21 +23,11 @@ impl<T: Transport> Client<T> {
         path: impl AsRef<Path>,
         purpose: FilePurpose,
     ) -> Result<Response<FileObject>, Error> {
-        let path = path.as_ref();
-        tokio::fs::metadata(path)
-            .await
-            .map_err(|source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "upload".to_owned());
+        let (file, file_name) = FileSource::local(path.as_ref(), "upload").await?;
         let spec = MultipartSpec {
             fields: vec![("purpose".to_owned(), purpose.to_string())],
             file_field: "file".to_owned(),
-            file: FileSource::Path(path.to_owned()),
+            file,
             file_name,
         };
         let call = Call {

@@ -30,13 +30,27 @@ pub struct ResponseMeta {
     pub(crate) target_state: Option<std::sync::Arc<crate::target::TargetState>>,
 }
 
+/// The server's request id: `x-request-id` (OpenAI), else `request-id` (Anthropic).
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .or_else(|| headers.get("request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 impl ResponseMeta {
+    /// Metadata of an answer served from the response cache: no request, no attempt.
+    pub(crate) fn cached(model: Option<String>) -> Self {
+        let mut meta = ResponseMeta::from_headers(StatusCode::OK, &HeaderMap::new(), "cache");
+        meta.cached = true;
+        meta.attempts = 0;
+        meta.model = model;
+        meta
+    }
+
     pub(crate) fn from_headers(status: StatusCode, headers: &HeaderMap, target: &str) -> Self {
-        let request_id = headers
-            .get("x-request-id")
-            .or_else(|| headers.get("request-id"))
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = request_id(headers);
         let rate_limits = RateLimitHeaders::from_pairs(
             headers
                 .iter()

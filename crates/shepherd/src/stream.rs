@@ -129,7 +129,7 @@ impl ChatStream {
 
     /// Everything received so far, folded into one response (complete once the stream ended).
     pub fn response(&self) -> ChatResponse {
-        self.accumulator.clone().finish()
+        self.accumulator.snapshot()
     }
 
     /// Status, request id, latency to the first chunk, attempts, and (after the end) cost.

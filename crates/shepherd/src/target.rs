@@ -188,10 +188,7 @@ impl TargetState {
             }
         }
         for (name, value) in &config.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::Config(format!("invalid header name {name:?}")))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| Error::Config(format!("invalid value for header {name}")))?;
+            let (name, value) = header(name, value)?;
             headers.insert(name, value);
         }
         // One attempt per target: retries (and failover) are the client's outer loop.
@@ -381,4 +378,13 @@ impl MigrationRule {
         }
         builder.build()
     }
+}
+
+/// A header from user configuration, or an error naming what is wrong with it.
+pub(crate) fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::Config(format!("invalid header name {name:?}")))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| Error::Config(format!("invalid value for header {name}")))?;
+    Ok((name, value))
 }
