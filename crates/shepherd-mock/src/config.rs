@@ -52,6 +52,10 @@ pub struct MockConfig {
     /// Generation speed in output tokens per second: paces stream chunks and delays
     /// non-streaming answers by their length. `0` means instant. Default `0`.
     pub tokens_per_sec: u32,
+    /// Pad every text chat reply with filler words to at least this many tokens (one
+    /// stream chunk each), for long streams in benchmarks; `max_tokens` still cuts it.
+    /// Default `None`: the short echo reply.
+    pub reply_tokens: Option<u32>,
     /// Requests per minute per API key; `None` disables the request limit. Default `None`.
     pub rpm: Option<u32>,
     /// Tokens per minute per API key; `None` disables the token limit. Default `None`.
@@ -83,6 +87,7 @@ impl Default for MockConfig {
             latency_jitter_ms: 0,
             latency_distribution: LatencyDistribution::Fixed,
             tokens_per_sec: 0,
+            reply_tokens: None,
             rpm: None,
             tpm: None,
             keys: Vec::new(),
@@ -126,6 +131,7 @@ impl fmt::Debug for MockConfig {
             .field("latency_jitter_ms", &self.latency_jitter_ms)
             .field("latency_distribution", &self.latency_distribution)
             .field("tokens_per_sec", &self.tokens_per_sec)
+            .field("reply_tokens", &self.reply_tokens)
             .field("rpm", &self.rpm)
             .field("tpm", &self.tpm)
             .field("keys", &keys)
@@ -194,6 +200,7 @@ impl MockConfig {
             "latency-jitter-ms" => self.latency_jitter_ms = number(&name, value)?,
             "latency-distribution" => self.latency_distribution = value.parse()?,
             "tokens-per-sec" => self.tokens_per_sec = number(&name, value)?,
+            "reply-tokens" => self.reply_tokens = Some(number(&name, value)?),
             "rpm" => self.rpm = Some(number(&name, value)?),
             "tpm" => self.tpm = Some(number(&name, value)?),
             "key" | "keys" => self.keys.push(value.to_owned()),

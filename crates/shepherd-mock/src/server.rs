@@ -223,6 +223,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Pads text replies to at least `tokens` tokens; see [`MockConfig::reply_tokens`].
+    pub fn reply_tokens(mut self, tokens: u32) -> Self {
+        self.config.reply_tokens = Some(tokens);
+        self
+    }
+
     /// Requests per minute per key; default unlimited.
     pub fn rpm(mut self, rpm: u32) -> Self {
         self.config.rpm = Some(rpm);

@@ -69,6 +69,33 @@ async fn tokens_per_second_pace_the_stream() {
     );
 }
 
+#[tokio::test]
+async fn reply_tokens_make_long_streams_of_one_token_chunks() {
+    let server = MockServer::builder()
+        .reply_tokens(500)
+        .start()
+        .await
+        .unwrap();
+    let response = client()
+        .request(chat_request(&server, "a long answer", true))
+        .await
+        .unwrap();
+    let text = response.into_body().collect().await.unwrap().to_bytes();
+    let contents: Vec<String> = sse(&text)
+        .iter()
+        .filter(|(_, d)| d != "[DONE]")
+        .filter_map(|(_, d)| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert!(contents.len() >= 490, "{} chunks", contents.len());
+    assert_eq!(contents.concat().chars().count().div_ceil(4), 500);
+}
+
 #[tokio::test(start_paused = true)]
 async fn lognormal_latency_repeats_with_the_seed() {
     async fn latencies(seed: u64) -> Vec<Duration> {

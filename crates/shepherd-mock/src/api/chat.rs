@@ -105,8 +105,11 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Result<Answer, ApiError> {
                 }
             }
             None => {
-                let (content, cut) =
-                    text::limit(text::reply(&question, hash, i), max_tokens(request));
+                let reply = text::pad(
+                    text::reply(&question, hash, i),
+                    ctx.shared.config.reply_tokens,
+                );
+                let (content, cut) = text::limit(reply, max_tokens(request));
                 Choice {
                     tokens: estimate_tokens(&content),
                     content: Some(content),

@@ -37,6 +37,22 @@ pub(crate) fn reply(question: &str, hash: u64, index: u64) -> String {
     format!("echo: {question} #{:08x}", h >> 32)
 }
 
+/// Pads a reply with ` tok` words (four characters: one token, one stream chunk each)
+/// until it is at least `tokens` tokens long; `None` leaves it as it is.
+pub(crate) fn pad(mut text: String, tokens: Option<u32>) -> String {
+    let Some(tokens) = tokens else { return text };
+    let want = u64::from(tokens);
+    let have = synth::estimate_tokens(&text);
+    if have < want {
+        let words = usize::try_from(want - have).unwrap_or(0);
+        text.reserve(words * 4);
+        for _ in 0..words {
+            text.push_str(" tok");
+        }
+    }
+    text
+}
+
 /// Cuts a reply to `max_tokens` (at four characters a token); true if it was cut.
 pub(crate) fn limit(text: String, max_tokens: Option<u64>) -> (String, bool) {
     match max_tokens {
@@ -103,6 +119,16 @@ pub(crate) fn fragments(text: &str, size: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pad_reaches_the_token_count_in_one_chunk_per_token() {
+        let short = reply("hi", 1, 0);
+        assert_eq!(pad(short.clone(), None), short);
+        let long = pad(short.clone(), Some(500));
+        assert_eq!(synth::estimate_tokens(&long), 500);
+        assert!(synth::stream_pieces(&long).len() >= 490);
+        assert_eq!(pad(long.clone(), Some(10)), long);
+    }
 
     #[test]
     fn reply_names_its_question() {

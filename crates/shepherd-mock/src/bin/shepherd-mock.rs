@@ -7,7 +7,7 @@ use shepherd_mock::{MockConfig, MockServer};
 const USAGE: &str =
     "usage: shepherd-mock [--config FILE.toml|FILE.json] [--host IP] [--port N] [--seed N]
        [--latency-ms N] [--latency-jitter-ms N] [--latency-distribution fixed|normal|lognormal]
-       [--tokens-per-sec N] [--rpm N] [--tpm N] [--key KEY]... [--insufficient-quota]
+       [--tokens-per-sec N] [--reply-tokens N] [--rpm N] [--tpm N] [--key KEY]... [--insufficient-quota]
        [--fault KIND:P | KIND@N[-M] | KIND%N]... [--outage AFTER+LENGTH] [--batch-step-ms N]
 Flags override the config file. Faults: 500..599, 5xx-html, 429[=BURST], reset, reset-body,
 reset-stream, stall[=DUR], drip[=DUR], malformed, truncated, sse-error, json-for-stream.";
