@@ -1,6 +1,11 @@
 //! Token usage reported by chat completions, and its arithmetic.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Extra;
 
@@ -22,16 +27,15 @@ use crate::Extra;
 /// assert_eq!(usage.cached_tokens(), 64);
 /// assert_eq!(usage.uncached_prompt_tokens(), 36);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Deserialize` is written by hand for the three usage structs (see `ReadFields`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
     /// Tokens in the prompt, cached ones included.
-    #[serde(default)]
     pub prompt_tokens: u32,
     /// Tokens generated, reasoning tokens included.
-    #[serde(default)]
     pub completion_tokens: u32,
     /// `prompt_tokens + completion_tokens`.
-    #[serde(default)]
     pub total_tokens: u32,
     /// Breakdown of the prompt tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +49,7 @@ pub struct Usage {
 }
 
 /// Breakdown of [`Usage::prompt_tokens`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PromptTokensDetails {
     /// Prompt tokens served from the provider's prompt cache (billed cheaper).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +63,7 @@ pub struct PromptTokensDetails {
 }
 
 /// Breakdown of [`Usage::completion_tokens`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CompletionTokensDetails {
     /// Tokens the model spent reasoning (billed as output, not shown).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,6 +80,171 @@ pub struct CompletionTokensDetails {
     /// Fields this crate does not know, kept for round-tripping.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A struct with known fields and an `extra` map for the rest, read from a JSON object
+/// field by field.
+///
+/// Hand-written instead of `#[serde(flatten)]`, which buffers every field of the
+/// object into an intermediate tree before reading it again: callgrind put the three
+/// usage structs at 7 % of all the instructions of a whole chat call through the
+/// client.
+pub(crate) trait ReadFields: Default {
+    /// What the error message says was expected.
+    const EXPECTING: &'static str;
+    /// Where unknown fields go.
+    fn extra(&mut self) -> &mut Extra;
+    /// Reads the value of field `name` if it is a known one (returning true); an
+    /// unknown one is left for the caller to keep in `extra`.
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+}
+
+struct FieldsVisitor<T>(PhantomData<T>);
+
+impl<'de, T: ReadFields> Visitor<'de> for FieldsVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::default();
+        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+            if !value.read_field(&name, &mut map)? {
+                let unknown: serde_json::Value = map.next_value()?;
+                value.extra().insert(name.into_owned(), unknown);
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// Deserializes a [`ReadFields`] struct from an object.
+pub(crate) fn deserialize_fields<'de, D: Deserializer<'de>, T: ReadFields>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_map(FieldsVisitor(PhantomData))
+}
+
+/// A token count; `null` reads as 0, as a missing one does.
+fn count<'de, A: MapAccess<'de>>(map: &mut A) -> Result<u32, A::Error> {
+    Ok(map.next_value::<Option<u32>>()?.unwrap_or(0))
+}
+
+impl ReadFields for Usage {
+    const EXPECTING: &'static str = "a usage object";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "prompt_tokens" => self.prompt_tokens = count(map)?,
+            "completion_tokens" => self.completion_tokens = count(map)?,
+            "total_tokens" => self.total_tokens = count(map)?,
+            "prompt_tokens_details" => self.prompt_tokens_details = map.next_value()?,
+            "completion_tokens_details" => self.completion_tokens_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for Usage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for PromptTokensDetails {
+    const EXPECTING: &'static str = "prompt token details";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "cached_tokens" => self.cached_tokens = map.next_value()?,
+            "audio_tokens" => self.audio_tokens = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for PromptTokensDetails {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for CompletionTokensDetails {
+    const EXPECTING: &'static str = "completion token details";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "reasoning_tokens" => self.reasoning_tokens = map.next_value()?,
+            "audio_tokens" => self.audio_tokens = map.next_value()?,
+            "accepted_prediction_tokens" => self.accepted_prediction_tokens = map.next_value()?,
+            "rejected_prediction_tokens" => self.rejected_prediction_tokens = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for CompletionTokensDetails {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
 }
 
 impl Usage {
@@ -170,6 +339,45 @@ mod tests {
         );
         assert_eq!(a.cached_tokens(), 8);
         assert_eq!(a.uncached_prompt_tokens(), 22);
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_and_round_trip() {
+        let text = r#"{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5,"prompt_tokens_details":{"cached_tokens":1,"new_kind":4},"completion_tokens_details":{"reasoning_tokens":1,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0,"other":[1]},"cost":{"usd":0.1},"escaped\"key":true}"#;
+        let u: Usage = serde_json::from_str(text).unwrap();
+        assert_eq!(u.extra["cost"]["usd"], 0.1);
+        assert_eq!(u.extra["escaped\"key"], true);
+        assert_eq!(
+            u.prompt_tokens_details.as_ref().unwrap().extra["new_kind"],
+            4
+        );
+        assert_eq!(
+            u.completion_tokens_details.as_ref().unwrap().extra["other"][0],
+            1
+        );
+        assert_eq!(u.reasoning_tokens(), 1);
+        let again: Usage = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+        assert_eq!(again, u);
+    }
+
+    #[test]
+    fn null_counts_and_details_read_as_absent() {
+        let u: Usage = serde_json::from_str(
+            r#"{"prompt_tokens":null,"completion_tokens":2,"prompt_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":null}}"#,
+        )
+        .unwrap();
+        assert_eq!((u.prompt_tokens, u.completion_tokens), (0, 2));
+        assert_eq!(u.prompt_tokens_details, None);
+        assert_eq!(u.reasoning_tokens(), 0);
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error_naming_what_was_expected() {
+        let err = serde_json::from_str::<Usage>("[1, 2]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a usage object"), "{err}");
+        assert!(serde_json::from_str::<Usage>(r#"{"prompt_tokens":"many"}"#).is_err());
     }
 
     #[test]
