@@ -1,5 +1,6 @@
 //! The client: builder, shared state, and the one request pipeline every endpoint goes through.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -252,7 +253,10 @@ impl<T: Transport> Client<T> {
         let tried = &tried;
         let result = self
             .retry
-            .call(|outer: Attempt| async move {
+            // Boxed: the attempt's state machine is kilobytes, and unboxed it would be
+            // copied with every future that embeds it (`Instrumented`, the policies', the
+            // caller's); perf showed those memcpys at ~7 % of a request's CPU.
+            .call(|outer: Attempt| Box::pin(async move {
                 attempts_ref.fetch_add(1, Ordering::Relaxed);
                 let retries = outer.retries();
                 loop {
@@ -266,7 +270,7 @@ impl<T: Transport> Client<T> {
                         .policy
                         .call_with(options, |attempt: Attempt| {
                             let target = &target;
-                            async move {
+                            Box::pin(async move {
                                 let started = Instant::now();
                                 let request = self.build_request(target, call, retries).await?;
                                 let response = match self.inner.transport.send(request).await {
@@ -295,7 +299,7 @@ impl<T: Transport> Client<T> {
                                 }
                                 let value = finish(response, attempt).await?;
                                 Ok((value, meta))
-                            }
+                            })
                         })
                         .instrument(tracing::debug_span!(
                             "attempt",
@@ -315,7 +319,7 @@ impl<T: Transport> Client<T> {
                         other => return other.map_err(Error::from_policy),
                     }
                 }
-            })
+            }))
             .instrument(tracing::debug_span!("request", method = %call.method, path = call.path))
             .await;
         let attempts = attempts.load(Ordering::Relaxed);
@@ -400,7 +404,7 @@ impl<T: Transport> Client<T> {
             Payload::Empty => (Body::empty(), None),
             Payload::Json(bytes) => (
                 Body::from(bytes.clone()),
-                Some("application/json".to_owned()),
+                Some(Cow::Borrowed("application/json")),
             ),
             Payload::Multipart(spec) => {
                 let mut form = Form::new();
@@ -420,7 +424,7 @@ impl<T: Transport> Client<T> {
                     }
                 };
                 let content_type = form.content_type();
-                (form.into_body(), Some(content_type))
+                (form.into_body(), Some(Cow::Owned(content_type)))
             }
         };
         let mut request = http::Request::builder()
@@ -428,12 +432,20 @@ impl<T: Transport> Client<T> {
             .uri(&url)
             .body(body)
             .map_err(|e| Error::Config(format!("invalid request URL {url:?}: {e}")))?;
+        // A clone of the target's map, with room for the three headers below: inserting
+        // the defaults one by one rehashed and regrew the map on every request (callgrind:
+        // ~5k instructions a request).
         let headers = request.headers_mut();
-        headers.extend(target.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let Some(ct) = content_type
-            && let Ok(v) = HeaderValue::from_str(&ct)
-        {
-            headers.insert(http::header::CONTENT_TYPE, v);
+        *headers = target.headers.clone();
+        headers.reserve(3);
+        if let Some(ct) = content_type {
+            let value = match ct {
+                Cow::Borrowed(s) => Some(HeaderValue::from_static(s)),
+                Cow::Owned(s) => HeaderValue::from_str(&s).ok(),
+            };
+            if let Some(v) = value {
+                headers.insert(http::header::CONTENT_TYPE, v);
+            }
         }
         if let Some(accept) = call.accept {
             headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));

@@ -21,15 +21,31 @@ pub(crate) struct Estimate {
 }
 
 /// Estimates a body for `endpoint`. Never fails: what cannot be read counts as zero.
-pub(crate) fn estimate(endpoint: Endpoint, body: &[u8], prices: &PriceTable) -> Estimate {
+///
+/// With `count` false only the model is read (fallback needs it) and tokens and cost are
+/// zero: without a token limit or a budget nothing would use them, and the tokenizer
+/// costs tens of microseconds per prompt and ~90 MB of tables once loaded.
+pub(crate) fn estimate(
+    endpoint: Endpoint,
+    body: &[u8],
+    prices: &PriceTable,
+    count: bool,
+) -> Estimate {
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
         return Estimate {
             model: None,
-            tokens: 1,
+            tokens: u64::from(count),
             usd: 0.0,
         };
     };
     let model = body.get("model").and_then(Value::as_str).map(str::to_owned);
+    if !count {
+        return Estimate {
+            model,
+            tokens: 0,
+            usd: 0.0,
+        };
+    }
     let name = model.as_deref().unwrap_or("");
     let (prompt, output) = match endpoint {
         Endpoint::Chat => {
@@ -107,7 +123,7 @@ mod tests {
     #[test]
     fn chat_counts_prompt_and_output_room() {
         let body = br#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello, world!"}],"max_tokens":10,"n":2}"#;
-        let e = estimate(Endpoint::Chat, body, PriceTable::shipped());
+        let e = estimate(Endpoint::Chat, body, PriceTable::shipped(), true);
         // 3 to prime + 3 per message + 4 content tokens, then 2 x 10 output.
         assert_eq!(e.tokens, 3 + 3 + 4 + 20);
         assert_eq!(e.model.as_deref(), Some("gpt-4.1"));
@@ -117,13 +133,27 @@ mod tests {
     #[test]
     fn embeddings_count_every_input() {
         let body = br#"{"model":"text-embedding-3-small","input":["Hello, world!",[1,2,3]]}"#;
-        let e = estimate(Endpoint::Embeddings, body, PriceTable::shipped());
+        let e = estimate(Endpoint::Embeddings, body, PriceTable::shipped(), true);
         assert_eq!(e.tokens, 4 + 3);
     }
 
     #[test]
+    fn without_counting_only_the_model_is_read() {
+        let body = br#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello, world!"}],"max_tokens":10}"#;
+        let e = estimate(Endpoint::Chat, body, PriceTable::shipped(), false);
+        assert_eq!(
+            e,
+            Estimate {
+                model: Some("gpt-4.1".into()),
+                tokens: 0,
+                usd: 0.0
+            }
+        );
+    }
+
+    #[test]
     fn unreadable_bodies_cost_one_token() {
-        let e = estimate(Endpoint::Chat, b"{", PriceTable::shipped());
+        let e = estimate(Endpoint::Chat, b"{", PriceTable::shipped(), true);
         assert_eq!((e.tokens, e.model), (1, None));
     }
 }

@@ -360,9 +360,12 @@ impl<T: Transport> BatchRunner<T> {
         // Loading the tokenizer takes a moment (seconds in a debug build); do it off the
         // runtime's threads, before requests are timed against the limiter. Only the one of
         // current models: `cl100k_base` (embeddings, older models) loads when first needed.
-        tokio::task::spawn_blocking(|| crate::tokens::count("gpt-4.1", "warm up"))
-            .await
-            .map_err(|e| Error::Config(format!("loading the tokenizer failed: {e}")))?;
+        // Without a token limit or budget lines are never counted and the tables never load.
+        if self.client.inner.estimate_tokens {
+            tokio::task::spawn_blocking(|| crate::tokens::count("gpt-4.1", "warm up"))
+                .await
+                .map_err(|e| Error::Config(format!("loading the tokenizer failed: {e}")))?;
+        }
         let opened = {
             let (o, e, resume, retry_failed) = (
                 output.to_owned(),

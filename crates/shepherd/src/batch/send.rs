@@ -44,7 +44,12 @@ impl<T: Transport> Client<T> {
         let mut fell_back_to = None;
         let mut fallbacks = fallback_models.iter();
         loop {
-            let estimate = estimate(job.endpoint, &body, &self.inner.prices);
+            let estimate = estimate(
+                job.endpoint,
+                &body,
+                &self.inner.prices,
+                self.inner.estimate_tokens,
+            );
             calls += 1;
             match self.post_checked(path, body.clone(), &estimate).await {
                 Ok((body, meta, usage)) => {
