@@ -3,7 +3,13 @@
 //! Tasks:
 //! - `ci`: exactly what `.ci/run` runs — the README's test command, then
 //!   `cargo fmt --check` and `cargo clippy -D warnings`.
-//! - `bench [CRITERION ARGS]`: runs the criterion benches of the `benches` crate.
+//! - `bench [--quick] [--no-criterion] [-- LOADGEN FLAGS]`: runs the criterion benches
+//!   of the `benches` crate (`--quick`: criterion's quick mode), then builds the
+//!   comparison harness in `benches/peers` (outside the workspace: it pulls in
+//!   async-openai and reqwest) and runs `loadgen report`, which starts nginx or
+//!   shepherd-mock, runs every client and harness, and writes `benches/RESULTS.md` and
+//!   `benches/RESULTS.json`. Flags after `--` go to `loadgen report` (`--requests N`,
+//!   `--rounds N`, `--batch-lines N`, `--skip-python`).
 //! - `fuzz [CASES]`: runs the SSE decoder's property tests (random events, split at
 //!   random boundaries: no panic, bounded memory, same events) with many more cases
 //!   than the normal test run (default 200,000), in release mode. A proptest instead of
@@ -19,7 +25,9 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [criterion args] | fuzz [cases]>");
+            eprintln!(
+                "usage: cargo xtask <ci | bench [--quick] [--no-criterion] [-- loadgen flags] | fuzz [cases]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -46,13 +54,69 @@ fn ci() -> Result<(), String> {
     ])
 }
 
-fn bench(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--package", "benches"];
-    if !extra.is_empty() {
-        args.push("--");
-        args.extend(extra.iter().map(String::as_str));
+fn bench(args: &[String]) -> Result<(), String> {
+    let (ours, loadgen) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    for arg in ours {
+        if arg != "--quick" && arg != "--no-criterion" {
+            return Err(format!(
+                "bench takes --quick, --no-criterion and `-- LOADGEN FLAGS`, not {arg:?}"
+            ));
+        }
     }
-    cargo(&args)
+    if !ours.iter().any(|a| a == "--no-criterion") {
+        let mut criterion = vec!["bench", "--package", "benches", "--benches"];
+        if ours.iter().any(|a| a == "--quick") {
+            criterion.extend(["--", "--quick"]);
+        }
+        cargo(&criterion)?;
+    }
+    // The servers and the CLI the harness starts, then the harness itself, all into the
+    // workspace's target directory so `loadgen` finds them beside it.
+    let root = workspace_root()?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "shepherd-mock",
+        "--bin",
+        "shepherd-mock",
+        "-p",
+        "shepherd-cli",
+    ])?;
+    let manifest = root.join("benches/peers/Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo_bin)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--release", "--manifest-path", &manifest])
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    check(
+        status,
+        "cargo build --release --manifest-path benches/peers/Cargo.toml",
+    )?;
+    let status = Command::new(target.join("release/loadgen"))
+        .arg("report")
+        .args(["--criterion-dir"])
+        .arg(target.join("criterion"))
+        .args(loadgen)
+        .status()
+        .map_err(|e| format!("could not start loadgen: {e}"))?;
+    check(status, "loadgen report")
+}
+
+/// The workspace root: this crate's parent directory.
+fn workspace_root() -> Result<std::path::PathBuf, String> {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| "xtask has no parent directory".to_owned())
 }
 
 fn fuzz(cases: Option<&str>) -> Result<(), String> {
