@@ -15,6 +15,7 @@ pub mod usage;
 pub mod anthropic;
 
 pub(crate) mod base64;
+pub(crate) mod fields;
 pub(crate) mod string_enum;
 pub(crate) mod tagged;
 

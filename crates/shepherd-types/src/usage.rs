@@ -1,13 +1,10 @@
 //! Token usage reported by chat completions, and its arithmetic.
 
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Extra;
+use crate::fields::{ReadFields, deserialize_fields, or_default};
 
 /// Token counts for one chat completion (`usage` in the response, or in the
 /// final chunk of a stream requested with `stream_options.include_usage`).
@@ -28,7 +25,8 @@ use crate::Extra;
 /// assert_eq!(usage.uncached_prompt_tokens(), 36);
 /// ```
 ///
-/// `Deserialize` is written by hand for the three usage structs (see `ReadFields`).
+/// `Deserialize` reads field by field (the crate's `fields` module) rather than through
+/// `#[serde(flatten)]`, for speed; unknown fields still land in `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Usage {
     /// Tokens in the prompt, cached ones included.
@@ -82,85 +80,6 @@ pub struct CompletionTokensDetails {
     pub extra: Extra,
 }
 
-/// An object key, borrowed from the input when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// A struct with known fields and an `extra` map for the rest, read from a JSON object
-/// field by field.
-///
-/// Hand-written instead of `#[serde(flatten)]`, which buffers every field of the
-/// object into an intermediate tree before reading it again: callgrind put the three
-/// usage structs at 7 % of all the instructions of a whole chat call through the
-/// client.
-pub(crate) trait ReadFields: Default {
-    /// What the error message says was expected.
-    const EXPECTING: &'static str;
-    /// Where unknown fields go.
-    fn extra(&mut self) -> &mut Extra;
-    /// Reads the value of field `name` if it is a known one (returning true); an
-    /// unknown one is left for the caller to keep in `extra`.
-    fn read_field<'de, A: MapAccess<'de>>(
-        &mut self,
-        name: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error>;
-}
-
-struct FieldsVisitor<T>(PhantomData<T>);
-
-impl<'de, T: ReadFields> Visitor<'de> for FieldsVisitor<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(T::EXPECTING)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let mut value = T::default();
-        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
-            if !value.read_field(&name, &mut map)? {
-                let unknown: serde_json::Value = map.next_value()?;
-                value.extra().insert(name.into_owned(), unknown);
-            }
-        }
-        Ok(value)
-    }
-}
-
-/// Deserializes a [`ReadFields`] struct from an object.
-pub(crate) fn deserialize_fields<'de, D: Deserializer<'de>, T: ReadFields>(
-    deserializer: D,
-) -> Result<T, D::Error> {
-    deserializer.deserialize_map(FieldsVisitor(PhantomData))
-}
-
-/// A token count; `null` reads as 0, as a missing one does.
-fn count<'de, A: MapAccess<'de>>(map: &mut A) -> Result<u32, A::Error> {
-    Ok(map.next_value::<Option<u32>>()?.unwrap_or(0))
-}
-
 impl ReadFields for Usage {
     const EXPECTING: &'static str = "a usage object";
 
@@ -174,9 +93,9 @@ impl ReadFields for Usage {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match name {
-            "prompt_tokens" => self.prompt_tokens = count(map)?,
-            "completion_tokens" => self.completion_tokens = count(map)?,
-            "total_tokens" => self.total_tokens = count(map)?,
+            "prompt_tokens" => self.prompt_tokens = or_default(map)?,
+            "completion_tokens" => self.completion_tokens = or_default(map)?,
+            "total_tokens" => self.total_tokens = or_default(map)?,
             "prompt_tokens_details" => self.prompt_tokens_details = map.next_value()?,
             "completion_tokens_details" => self.completion_tokens_details = map.next_value()?,
             _ => return Ok(false),

@@ -1,10 +1,12 @@
 //! The non-streaming chat completion response.
 
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::message::{AssistantMessage, Content, Message, Role};
 use super::tools::ToolCall;
+use crate::fields::{ReadFields, deserialize_fields, or_default};
 use crate::string_enum::{StringEnum, string_enum_serde};
 use crate::{Extra, Usage};
 
@@ -126,30 +128,26 @@ string_enum_serde!(ServiceTier);
 /// assert_eq!(r.finish_reason(), Some(&FinishReason::Stop));
 /// assert_eq!(r.usage.map(|u| u.total_tokens), Some(7));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatResponse {
     /// Unique id of the completion.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub id: String,
     /// Always `chat.completion` from spec-following servers.
-    #[serde(default = "completion_object")]
     pub object: String,
     /// Unix time (seconds) the completion was created.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub created: u64,
     /// The model that produced the completion (often a dated snapshot).
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub model: String,
     /// One choice per requested completion (`n`).
     pub choices: Vec<Choice>,
     /// Token usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// The tier that served the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
     /// Backend configuration fingerprint (deprecated by OpenAI, still sent by many servers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
     /// Fields this crate does not know, kept for round-tripping.
     #[serde(flatten)]
@@ -204,18 +202,17 @@ impl ChatResponse {
 }
 
 /// One completion choice.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Choice {
     /// Position in `choices` (0 to n-1).
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub index: u32,
     /// The generated message.
     pub message: ResponseMessage,
     /// Why generation stopped (`None` when a server sends `null`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<FinishReason>,
     /// Token log probabilities, when requested with `logprobs`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Logprobs>,
     /// Fields this crate does not know, kept for round-tripping.
     #[serde(flatten)]
@@ -225,34 +222,25 @@ pub struct Choice {
 /// The message of a [`Choice`]: what the assistant said, refused or called.
 ///
 /// `annotations` (URL citations) and `audio` are kept in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResponseMessage {
     /// Always `assistant` from spec-following servers.
-    #[serde(default = "assistant_role")]
     pub role: Role,
     /// The text; `None` when the model only called tools or refused.
     ///
     /// A server sending a list of content parts here is accepted: the text
     /// parts are concatenated, other parts dropped.
-    #[serde(
-        default,
-        deserialize_with = "super::lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// The refusal message, when the model refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// Tool calls the model made.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
     /// Fields this crate does not know (`annotations`, `audio`, ...), kept for round-tripping.
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-fn assistant_role() -> Role {
-    Role::Assistant
 }
 
 impl Default for ResponseMessage {
@@ -286,6 +274,113 @@ impl From<ResponseMessage> for Message {
             tool_calls: m.tool_calls,
             extra,
         })
+    }
+}
+
+// `Deserialize` for the three structs every chat completion holds reads field by field
+// (crate::fields: no `flatten` buffering). The rules, as the structs' docs state them:
+// `choices` and `message` are required; `id`, `created`, `model` and `index` may be
+// missing or null (empty or zero); a missing or null `object` or `role` takes the
+// spec's value; `content` may be a list of parts (see `lenient::text`).
+
+impl ReadFields for ChatResponse {
+    const EXPECTING: &'static str = "a chat completion object";
+    const REQUIRED: &'static [&'static str] = &["choices"];
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "id" => self.id = or_default(map)?,
+            "object" => {
+                if let Some(object) = map.next_value::<Option<String>>()? {
+                    self.object = object;
+                }
+            }
+            "created" => self.created = or_default(map)?,
+            "model" => self.model = or_default(map)?,
+            "choices" => self.choices = map.next_value()?,
+            "usage" => self.usage = map.next_value()?,
+            "service_tier" => self.service_tier = map.next_value()?,
+            "system_fingerprint" => self.system_fingerprint = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChatResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for Choice {
+    const EXPECTING: &'static str = "a choice object";
+    const REQUIRED: &'static [&'static str] = &["message"];
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "index" => self.index = or_default(map)?,
+            "message" => self.message = map.next_value()?,
+            "finish_reason" => self.finish_reason = map.next_value()?,
+            "logprobs" => self.logprobs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for Choice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for ResponseMessage {
+    const EXPECTING: &'static str = "a message object";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "role" => {
+                if let Some(role) = map.next_value::<Option<Role>>()? {
+                    self.role = role;
+                }
+            }
+            "content" => self.content = map.next_value::<super::lenient::Text>()?.0,
+            "refusal" => self.refusal = map.next_value()?,
+            "tool_calls" => self.tool_calls = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResponseMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
     }
 }
 

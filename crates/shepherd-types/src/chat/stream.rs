@@ -1,10 +1,12 @@
 //! Streaming chunks (`object: "chat.completion.chunk"`), one per server-sent event.
 
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::message::Role;
 use super::response::{FinishReason, Logprobs, ServiceTier};
 use super::tools::ToolType;
+use crate::fields::{ReadFields, deserialize_fields, or_default};
 use crate::{Extra, Usage};
 
 /// One chunk of a streamed chat completion.
@@ -23,31 +25,26 @@ use crate::{Extra, Usage};
 ///     "choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}"#).unwrap();
 /// assert_eq!(chunk.text(), "Hel");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatChunk {
     /// The completion's id, the same in every chunk.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub id: String,
     /// Always `chat.completion.chunk` from spec-following servers.
-    #[serde(default = "chunk_object")]
     pub object: String,
     /// Unix time (seconds) the completion was created, the same in every chunk.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub created: u64,
     /// The model producing the completion.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub model: String,
     /// Deltas for some choices (empty in the usage-only final chunk).
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub choices: Vec<ChunkChoice>,
     /// Token usage: in the final chunk when `include_usage` was requested.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// The tier serving the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
     /// Backend configuration fingerprint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
     /// Fields this crate does not know (`obfuscation`, ...), kept for round-tripping.
     #[serde(flatten)]
@@ -99,19 +96,17 @@ impl ChatChunk {
 }
 
 /// The delta of one choice in a [`ChatChunk`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChunkChoice {
     /// Which choice this delta extends.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub index: u32,
     /// What was added.
-    #[serde(default, deserialize_with = "super::lenient::or_default")]
     pub delta: Delta,
     /// Set on the choice's last chunk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<FinishReason>,
     /// Log probabilities of this chunk's tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Logprobs>,
     /// Fields this crate does not know, kept for round-tripping.
     #[serde(flatten)]
@@ -119,24 +114,20 @@ pub struct ChunkChoice {
 }
 
 /// What one chunk adds to a choice's message. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Delta {
     /// The role, usually only in the first chunk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// A piece of the content (a list of content parts is accepted and
     /// reduced to its text, as in [`ResponseMessage`](super::ResponseMessage)).
-    #[serde(
-        default,
-        deserialize_with = "super::lenient::text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// A piece of the refusal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// Pieces of tool calls, each addressed by its `index`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
     /// Fields this crate does not know (`reasoning_content` of some servers,
     /// `function_call`, ...), kept for round-tripping.
@@ -181,4 +172,104 @@ pub struct FunctionCallDelta {
     /// Fields this crate does not know, kept for round-tripping.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+// `Deserialize` for the chunk structs reads field by field (crate::fields: no `flatten`
+// buffering). Every field may be missing; `id`, `created`, `model`, `choices`, `index`
+// and `delta` may also be null (empty or zero); a missing or null `object` is
+// `chat.completion.chunk`; `content` may be a list of parts (see `lenient::text`).
+
+impl ReadFields for ChatChunk {
+    const EXPECTING: &'static str = "a chat completion chunk object";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "id" => self.id = or_default(map)?,
+            "object" => {
+                if let Some(object) = map.next_value::<Option<String>>()? {
+                    self.object = object;
+                }
+            }
+            "created" => self.created = or_default(map)?,
+            "model" => self.model = or_default(map)?,
+            "choices" => self.choices = or_default(map)?,
+            "usage" => self.usage = map.next_value()?,
+            "service_tier" => self.service_tier = map.next_value()?,
+            "system_fingerprint" => self.system_fingerprint = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChatChunk {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for ChunkChoice {
+    const EXPECTING: &'static str = "a chunk choice object";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "index" => self.index = or_default(map)?,
+            "delta" => self.delta = or_default(map)?,
+            "finish_reason" => self.finish_reason = map.next_value()?,
+            "logprobs" => self.logprobs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChunkChoice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
+}
+
+impl ReadFields for Delta {
+    const EXPECTING: &'static str = "a delta object";
+
+    fn extra(&mut self) -> &mut Extra {
+        &mut self.extra
+    }
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        name: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match name {
+            "role" => self.role = map.next_value()?,
+            "content" => self.content = map.next_value::<super::lenient::Text>()?.0,
+            "refusal" => self.refusal = map.next_value()?,
+            "tool_calls" => self.tool_calls = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for Delta {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_fields(deserializer)
+    }
 }
