@@ -31,21 +31,33 @@ pub(crate) fn estimate(
     prices: &PriceTable,
     count: bool,
 ) -> Estimate {
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
-        return Estimate {
-            model: None,
-            tokens: u64::from(count),
-            usd: 0.0,
-        };
-    };
-    let model = body.get("model").and_then(Value::as_str).map(str::to_owned);
     if !count {
+        // Only the model: read without building a tree of the whole body.
+        #[derive(serde::Deserialize)]
+        struct ModelOnly {
+            #[serde(default)]
+            model: Option<Value>,
+        }
+        let model = match serde_json::from_slice::<ModelOnly>(body) {
+            Ok(ModelOnly {
+                model: Some(Value::String(model)),
+            }) => Some(model),
+            _ => None,
+        };
         return Estimate {
             model,
             tokens: 0,
             usd: 0.0,
         };
     }
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
+        return Estimate {
+            model: None,
+            tokens: 1,
+            usd: 0.0,
+        };
+    };
+    let model = body.get("model").and_then(Value::as_str).map(str::to_owned);
     let name = model.as_deref().unwrap_or("");
     let (prompt, output) = match endpoint {
         Endpoint::Chat => {

@@ -39,6 +39,36 @@ pub(crate) fn line_of_id(id: &str) -> Option<u64> {
     id.strip_prefix("batch_req_")?.parse().ok()
 }
 
+/// `text` without the whitespace outside its strings: one line for any valid JSON.
+///
+/// Hand-written because it runs on every answer of a batch: parsing into a
+/// `serde_json::Value` and printing it again cost 20k instructions a line (callgrind),
+/// a third of the runner's work per line. Only ASCII whitespace outside strings is
+/// dropped, so UTF-8 and escapes pass through unchanged; on invalid JSON the result is
+/// invalid too and the caller's `RawValue` check rejects it.
+fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for ch in text.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                in_string = false;
+            }
+        } else if ch == '"' {
+            in_string = true;
+        } else if matches!(ch, ' ' | '\n' | '\r' | '\t') {
+            continue;
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// A success line; `body` is valid JSON (checked when it arrived).
 pub(crate) fn success_line(
     line: u64,
@@ -48,12 +78,11 @@ pub(crate) fn success_line(
     body: &[u8],
 ) -> String {
     let text = String::from_utf8_lossy(body);
-    // A pretty-printed answer would break the one-line-per-result format: compact it.
+    // A pretty-printed answer (OpenAI's are) would break the one-line-per-result format:
+    // compact it.
     let compacted;
     let text: &str = if text.contains(['\n', '\r']) {
-        compacted = serde_json::from_str::<serde_json::Value>(&text)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| serde_json::Value::String(text.clone().into_owned()).to_string());
+        compacted = compact_json(&text);
         &compacted
     } else {
         &text
@@ -218,6 +247,17 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compacting_keeps_strings_and_values_exactly() {
+        let pretty = "{\n  \"a b\": \"x  y\\\" \\\\\",\n\t\"n\": [1, 2.5e3, null, true],\r\n  \"é\": \"\u{1F40F} \\n\"\n}\n";
+        let compact = compact_json(pretty);
+        assert!(!compact.contains(['\n', '\r', '\t']));
+        let a: serde_json::Value = serde_json::from_str(pretty).expect("pretty parses");
+        let b: serde_json::Value = serde_json::from_str(&compact).expect("compact parses");
+        assert_eq!(a, b);
+        assert!(compact.contains("\"x  y\\\" \\\\\""), "{compact}");
+    }
 
     #[test]
     fn lines_have_the_batch_output_shape() {
