@@ -35,6 +35,75 @@ pub struct BatchMemory {
     pub success: bool,
 }
 
+/// wrk's steady-state rate against the same server: what the server and this machine
+/// allow a client that costs almost nothing.
+#[derive(Debug, Serialize, Clone)]
+pub struct WrkReference {
+    pub connections: usize,
+    pub seconds: u64,
+    pub requests_per_second: f64,
+    /// requests_per_second / (connections / latency): 1.0 is Little's law.
+    pub of_bound: f64,
+    pub mean_latency: String,
+}
+
+/// Runs wrk (Debian's `wrk`) with `connections` connections for `seconds`, POSTing the
+/// same chat line body the batch runner sends, against a server answering after
+/// `latency_ms`.
+fn wrk_reference(
+    base_url: &str,
+    dir: &Path,
+    connections: usize,
+    latency_ms: u64,
+    seconds: u64,
+) -> Result<WrkReference, String> {
+    let body = serde_json::json!({
+        "model": crate::throughput::MODEL,
+        "messages": [{"role": "user", "content": "Question number 1: say hello."}],
+        "max_completion_tokens": crate::throughput::MAX_TOKENS,
+    })
+    .to_string();
+    let script = dir.join("post.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer sk-bench\"\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let output = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "-s",
+        ])
+        .arg(&script)
+        .arg(format!("{base_url}/chat/completions"))
+        .output()
+        .map_err(|e| format!("wrk not run ({e}); apt-get install wrk"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rps: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("wrk printed no rate: {text}"))?;
+    let mean_latency = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Latency"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("?")
+        .to_owned();
+    let bound = connections as f64 / (latency_ms as f64 / 1000.0);
+    Ok(WrkReference {
+        connections,
+        seconds,
+        requests_per_second: rps,
+        of_bound: rps / bound,
+        mean_latency,
+    })
+}
+
 /// Everything one report holds (also written as JSON beside the Markdown).
 #[derive(Debug, Serialize)]
 struct Results {
@@ -46,6 +115,7 @@ struct Results {
     throughput: Vec<Throughput>,
     all_rounds: Vec<Throughput>,
     latency: Result<LatencyBound, String>,
+    latency_wrk: Result<WrkReference, String>,
     streams: Result<Streams, String>,
     batch: Vec<Result<BatchMemory, String>>,
     criterion: Vec<(String, f64)>,
@@ -325,6 +395,8 @@ pub async fn run(args: &Args) -> Result<(), String> {
                     ]),
             )
         });
+    let latency_wrk = servers::mock(&mock_bin, &["--latency-ms", "200", "--seed", "1"])
+        .and_then(|mock| wrk_reference(&mock.base_url, &work, 500, 200, 5));
 
     // Streaming.
     eprintln!("loadgen: 1,000 streams of 500 tokens");
@@ -357,6 +429,7 @@ pub async fn run(args: &Args) -> Result<(), String> {
         throughput,
         all_rounds,
         latency,
+        latency_wrk,
         streams,
         batch,
         criterion: criterion_medians(&criterion_dir),
@@ -482,6 +555,24 @@ fn render(r: &Results, requests: u64, concurrency: usize, rounds: usize) -> Stri
             let _ = writeln!(md, "Not run: {e}\n");
         }
     }
+    match &r.latency_wrk {
+        Ok(w) => {
+            let _ = writeln!(
+                md,
+                "The same server and body under wrk (C, `-c{}` for {} s, steady state): {:.0} requests/s = \
+                 **{:.1} %** of Little's law (mean latency {}): the ceiling this server and machine allow \
+                 any client.\n",
+                w.connections,
+                w.seconds,
+                w.requests_per_second,
+                w.of_bound * 100.0,
+                w.mean_latency
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(md, "wrk reference not run: {e}\n");
+        }
+    }
 
     let _ = writeln!(md, "## Streaming\n");
     match &r.streams {
@@ -579,9 +670,12 @@ fn render(r: &Results, requests: u64, concurrency: usize, rounds: usize) -> Stri
     );
     match &r.latency {
         Ok(l) => {
+            let wrk = r.latency_wrk.as_ref().map_or(String::new(), |w| {
+                format!(" (wrk on the same server: {:.1} %)", w.of_bound * 100.0)
+            });
             let _ = writeln!(
                 md,
-                "| ≥ 95 % of the Little's-law bound | {:.1} % | {} |",
+                "| ≥ 95 % of the Little's-law bound | {:.1} %{wrk} | {} |",
                 l.of_bound * 100.0,
                 verdict(l.of_bound >= 0.95 && l.failed == 0)
             );
