@@ -116,6 +116,7 @@ struct Results {
     all_rounds: Vec<Throughput>,
     latency: Result<LatencyBound, String>,
     latency_wrk: Result<WrkReference, String>,
+    latency_warm: Vec<Throughput>,
     streams: Result<Streams, String>,
     batch: Vec<Result<BatchMemory, String>>,
     criterion: Vec<(String, f64)>,
@@ -397,6 +398,21 @@ pub async fn run(args: &Args) -> Result<(), String> {
         });
     let latency_wrk = servers::mock(&mock_bin, &["--latency-ms", "200", "--seed", "1"])
         .and_then(|mock| wrk_reference(&mock.base_url, &work, 500, 200, 5));
+    // The same requests with connections already open (the throughput harness warms up
+    // first): separates the batch run's cold start from the steady state.
+    let mut latency_warm = Vec::new();
+    if let Ok(mock) = servers::mock(&mock_bin, &["--latency-ms", "200", "--seed", "1"]) {
+        for client in ["bare", "shepherd"] {
+            match child_json::<Throughput>(
+                Command::new(&exe)
+                    .args(["throughput", "--client", client, "--url", &mock.base_url])
+                    .args(["--requests", "10000", "--concurrency", "500"]),
+            ) {
+                Ok(t) => latency_warm.push(t),
+                Err(e) => eprintln!("loadgen: warm latency run of {client} failed: {e}"),
+            }
+        }
+    }
 
     // Streaming.
     eprintln!("loadgen: 1,000 streams of 500 tokens");
@@ -430,6 +446,7 @@ pub async fn run(args: &Args) -> Result<(), String> {
         all_rounds,
         latency,
         latency_wrk,
+        latency_warm,
         streams,
         batch,
         criterion: criterion_medians(&criterion_dir),
@@ -572,6 +589,32 @@ fn render(r: &Results, requests: u64, concurrency: usize, rounds: usize) -> Stri
         Err(e) => {
             let _ = writeln!(md, "wrk reference not run: {e}\n");
         }
+    }
+    if !r.latency_warm.is_empty() {
+        let latency = r
+            .latency
+            .as_ref()
+            .map_or(0.2, |l| l.latency_ms as f64 / 1000.0);
+        let runs: Vec<String> = r
+            .latency_warm
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {:.2} s = {:.1} % (p99 {})",
+                    t.client,
+                    t.seconds,
+                    t.requests as f64 / t.concurrency as f64 * latency / t.seconds * 100.0,
+                    ms(t.p99_us)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "The same 10,000 requests at concurrency 500 with the connections already open (the \
+             throughput harness, after its warm-up; no files): {}. The batch run's remaining gap is its \
+             cold start: 500 connections opened at once, and the input and output files.\n",
+            runs.join("; ")
+        );
     }
 
     let _ = writeln!(md, "## Streaming\n");
