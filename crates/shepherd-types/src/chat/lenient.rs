@@ -87,11 +87,14 @@ pub(crate) fn opt_arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
 }
 
 /// A field a server may send as `null` instead of leaving it out: `null`
-/// reads as the default, like absence does.
+/// reads as the default, like absence does (the rule is [`OrDefault`]'s, for
+/// `deserialize_with`).
+///
+/// [`OrDefault`]: crate::fields::OrDefault
 pub(crate) fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
 {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    crate::fields::OrDefault::deserialize(d).map(|v| v.0)
 }

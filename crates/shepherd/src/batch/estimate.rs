@@ -35,15 +35,11 @@ pub(crate) fn estimate(
         // Only the model: read without building a tree of the whole body.
         #[derive(serde::Deserialize)]
         struct ModelOnly {
-            #[serde(default)]
-            model: Option<Value>,
+            model: Option<String>,
         }
-        let model = match serde_json::from_slice::<ModelOnly>(body) {
-            Ok(ModelOnly {
-                model: Some(Value::String(model)),
-            }) => Some(model),
-            _ => None,
-        };
+        let model = serde_json::from_slice::<ModelOnly>(body)
+            .ok()
+            .and_then(|b| b.model);
         return Estimate {
             model,
             tokens: 0,
@@ -161,6 +157,12 @@ mod tests {
                 usd: 0.0
             }
         );
+        for odd in [&br#"{"model":5}"#[..], b"{", b"[]"] {
+            assert_eq!(
+                estimate(Endpoint::Chat, odd, PriceTable::shipped(), false).model,
+                None
+            );
+        }
     }
 
     #[test]

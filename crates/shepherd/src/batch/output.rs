@@ -89,7 +89,7 @@ pub(crate) fn success_line(
     };
     let raw = match serde_json::from_str::<&RawValue>(text) {
         Ok(raw) => raw,
-        // Unreachable for checked bodies; kept as a string rather than writing broken JSON.
+        // Unreachable for checked bodies; an error line rather than broken JSON.
         Err(_) => {
             return failure_line(
                 line,
