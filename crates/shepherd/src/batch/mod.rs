@@ -17,8 +17,9 @@
 //! - **Memory** stays flat in the input's size: lines are read as they are needed, at most
 //!   `concurrency` requests exist at once, and the writer's queue is bounded. What grows is
 //!   the set of custom_ids seen (to detect duplicates), kept compact: about 30 bytes plus
-//!   the id itself per line, some 45 MB for a million short ids. Measured: a
-//!   1,000,000-line run peaks at about 150 MB of RSS, of which about 90 MB is the tokenizer.
+//!   the id itself per line, some 45 MB for a million short ids. Measured
+//!   (`benches/RESULTS.md`): 23 MB of peak RSS for 100,000 lines, 76 MB for 1,000,000. The
+//!   tokenizer's tables (~90 MB) load only when a tpm limit or budget needs token counts.
 //! - **Bad input** (malformed JSON, a missing or duplicate custom_id, an unsupported url or
 //!   method, a body that is not an object) becomes an error line whose message names the
 //!   input line; the run goes on.
